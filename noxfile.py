@@ -1,0 +1,77 @@
+"""Development sessions of the template: `nox -l` lists them, `nox` runs lint and tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tomllib
+from pathlib import Path
+
+import nox
+import yaml
+
+ROOT = Path(__file__).resolve().parent
+nox.options.default_venv_backend = "uv"
+nox.options.sessions = ["lint", "tests"]
+nox.options.reuse_venv = "yes"
+
+# jsii warns on every start under Node 20; the warning is noise, not news.
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+
+def test_requirements() -> list[str]:
+    """The template's test tools, plus the CDK pins of the rendered project (one source)."""
+    groups = tomllib.loads((ROOT / "pyproject.toml").read_text())["dependency-groups"]
+    versions = yaml.safe_load((ROOT / "includes" / "versions.yml").read_text())["versions"][
+        "default"
+    ]
+    cdk = [
+        f"aws-cdk-lib=={versions['aws_cdk_lib']}",
+        f"constructs=={versions['constructs']}",
+        f"cdk-nag=={versions['cdk_nag']}",
+        f"pydantic=={versions['pydantic']}",
+    ]
+    return [*groups["test"], *cdk]
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Ruff over the template's own code (rendered projects are linted by the tests)."""
+    session.install(next(r for r in test_requirements() if r.startswith("ruff==")))
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The template's test suite: questions, render, synth of every variant, generated suite."""
+    session.install(*test_requirements())
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """Render the defaults into ./demo-project, install it, and synthesize it with the CDK CLI."""
+    session.install(*test_requirements())
+    target = ROOT / "demo-project"
+    if target.exists():
+        shutil.rmtree(target)
+    session.run("copier", "copy", "--trust", "--defaults", "--quiet", str(ROOT), str(target))
+    answers = yaml.safe_load((target / ".copier-answers.yml").read_text())
+    with session.chdir(target):
+        session.run("uv", "sync", "--python", answers["python_version"], external=True)
+        session.run("npm", "install", "--no-audit", "--no-fund", external=True)
+        session.run(
+            "uv", "run", "--no-sync", "npx", "cdk", "synth", "--all", "--quiet", external=True
+        )
+    outdir = target / "cdk.out"
+    stacks = sorted(
+        artifact["displayName"]
+        for manifest in outdir.glob("assembly-*/manifest.json")
+        for artifact in json.loads(manifest.read_text())["artifacts"].values()
+        if artifact["type"] == "aws:cloudformation:stack"
+    )
+    session.log(f"Synthesized {len(stacks)} stacks into {outdir}, checked by cdk-nag:")
+    for stack in stacks:
+        session.log(f"  {stack}")

@@ -1,0 +1,1 @@
+"""The data lake component: the buckets every other component reads and writes."""

@@ -1,0 +1,118 @@
+"""The data lake: the main bucket, the versioned features bucket and the access-log bucket."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from ..settings import DataLakeSettings
+from . import layout
+
+
+class DataLake(cdk.Stack):
+    """Creates the data lake's buckets and exposes them as ``data_bucket``,
+    ``features_bucket`` and ``access_logs_bucket``.
+
+    Every bucket blocks public access, refuses plain HTTP and is encrypted. Unless the removal
+    policy is DESTROY (an environment whose config says its data is disposable), the buckets
+    and their objects outlive the stack.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: DataLakeSettings,
+        removal_policy: cdk.RemovalPolicy,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self._settings = settings
+        self._removal_policy = removal_policy
+
+        self.access_logs_bucket = self._bucket(
+            "AccessLogs",
+            versioned=False,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="expire-access-logs",
+                    expiration=cdk.Duration.days(settings.access_logs_expiration_days),
+                )
+            ],
+        )
+        cdk.Validations.of(self.access_logs_bucket).acknowledge(
+            cdk.Acknowledgment(
+                id="AwsSolutions-S1",
+                reason="This bucket receives the server access logs of the other buckets; "
+                "logging its own access would write logs about log delivery, endlessly.",
+            )
+        )
+
+        self.data_bucket = self._bucket(
+            "Data",
+            versioned=True,
+            server_access_logs_bucket=self.access_logs_bucket,
+            server_access_logs_prefix="data/",
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="raw-to-infrequent-access",
+                    prefix=layout.RAW,
+                    transitions=[
+                        s3.Transition(
+                            storage_class=s3.StorageClass.INFREQUENT_ACCESS,
+                            transition_after=cdk.Duration.days(
+                                settings.raw_transition_to_infrequent_access_days
+                            ),
+                        )
+                    ],
+                ),
+                s3.LifecycleRule(
+                    id="expire-logs",
+                    prefix=layout.LOGS,
+                    expiration=cdk.Duration.days(settings.logs_expiration_days),
+                ),
+                self._housekeeping_rule(settings.noncurrent_version_expiration_days),
+            ],
+        )
+
+        self.features_bucket = self._bucket(
+            "Features",
+            versioned=True,
+            server_access_logs_bucket=self.access_logs_bucket,
+            server_access_logs_prefix="features/",
+            lifecycle_rules=[
+                self._housekeeping_rule(settings.features_noncurrent_version_expiration_days)
+            ],
+        )
+
+        cdk.CfnOutput(self, "DataBucketName", value=self.data_bucket.bucket_name)
+        cdk.CfnOutput(self, "FeaturesBucketName", value=self.features_bucket.bucket_name)
+
+    def _housekeeping_rule(self, noncurrent_days: int) -> s3.LifecycleRule:
+        """Expire superseded object versions and abandoned multipart uploads."""
+        return s3.LifecycleRule(
+            id="expire-noncurrent-versions",
+            noncurrent_version_expiration=cdk.Duration.days(noncurrent_days),
+            abort_incomplete_multipart_upload_after=cdk.Duration.days(
+                self._settings.abort_incomplete_multipart_upload_days
+            ),
+        )
+
+    def _bucket(self, construct_id: str, **kwargs: Any) -> s3.Bucket:
+        destroy = self._removal_policy == cdk.RemovalPolicy.DESTROY
+        return s3.Bucket(
+            self,
+            construct_id,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            # S3-managed keys: S3 and load balancer access logs can be delivered to no other kind.
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            removal_policy=self._removal_policy,
+            auto_delete_objects=destroy,
+            **kwargs,
+        )

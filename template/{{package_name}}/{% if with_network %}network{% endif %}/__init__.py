@@ -1,0 +1,1 @@
+"""The network component: the VPC every other component runs in."""

@@ -1,0 +1,82 @@
+"""The VPC: public, private and isolated subnets over two zones, flow logs, an S3 endpoint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from ..logging_retention import retention_days
+from ..settings import NetworkSettings
+
+
+class Network(cdk.Stack):
+    """Creates the VPC and exposes it as ``vpc``, with ``workload_subnets`` for services.
+
+    Public subnets hold load balancers and NAT gateways. Services run in the private subnets,
+    which reach the internet through NAT; with no NAT gateway there are none, and services run
+    in the isolated subnets and reach AWS through VPC endpoints only.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: NetworkSettings,
+        removal_policy: cdk.RemovalPolicy,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+
+        subnets = [
+            ec2.SubnetConfiguration(name="public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24),
+            ec2.SubnetConfiguration(
+                name="isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=24
+            ),
+        ]
+        if settings.nat_gateways > 0:
+            subnets.insert(
+                1,
+                ec2.SubnetConfiguration(
+                    name="private", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS, cidr_mask=20
+                ),
+            )
+
+        flow_logs = logs.LogGroup(
+            self,
+            "FlowLogs",
+            retention=retention_days(settings.flow_log_retention_days),
+            removal_policy=removal_policy,
+        )
+        zones: dict[str, Any] = (
+            {"availability_zones": settings.availability_zones}
+            if settings.availability_zones
+            else {"max_azs": 2}
+        )
+        self.vpc = ec2.Vpc(
+            self,
+            "Vpc",
+            ip_addresses=ec2.IpAddresses.cidr(settings.cidr),
+            nat_gateways=settings.nat_gateways,
+            subnet_configuration=subnets,
+            flow_logs={
+                "All": ec2.FlowLogOptions(
+                    destination=ec2.FlowLogDestination.to_cloud_watch_logs(flow_logs),
+                    traffic_type=ec2.FlowLogTrafficType.ALL,
+                )
+            },
+            # S3 traffic stays on the AWS network and costs no NAT data processing.
+            gateway_endpoints={
+                "S3": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.S3)
+            },
+            **zones,
+        )
+        self.workload_subnets = ec2.SubnetSelection(
+            subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS
+            if settings.nat_gateways > 0
+            else ec2.SubnetType.PRIVATE_ISOLATED
+        )

@@ -1,0 +1,131 @@
+"""The variant matrix: render the named answer sets of variants.yaml and synthesize them.
+
+Used by the tests (session fixtures) and by `nox -s bench`. Synthesis runs every rendered
+project inside this one process: the jsii runtime starts once, and each further app costs a
+fraction of a second instead of a process start (see docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import copier
+import yaml
+
+TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
+VARIANTS_FILE = TEMPLATE_ROOT / "tests" / "variants.yaml"
+
+
+def load_variants() -> dict[str, dict[str, Any]]:
+    return yaml.safe_load(VARIANTS_FILE.read_text(encoding="utf-8"))
+
+
+def render(answers: dict[str, Any], destination: Path, *, vcs_ref: str | None = None) -> dict:
+    """Render the template with copier's defaults for what `answers` leaves out.
+
+    Returns every answer the project was generated with, hidden and computed ones included.
+    """
+    worker = copier.run_copy(
+        str(TEMPLATE_ROOT),
+        destination,
+        data=answers,
+        defaults=True,
+        unsafe=True,
+        quiet=True,
+        vcs_ref=vcs_ref,
+    )
+    return dict(worker.answers.combined)
+
+
+@dataclass
+class Stack:
+    """One synthesized CloudFormation stack."""
+
+    name: str  # the display path, e.g. "datathon-platform-dev/DataLake"
+    template: dict[str, Any]
+
+    def resources(self, resource_type: str) -> dict[str, dict[str, Any]]:
+        return {
+            logical_id: resource
+            for logical_id, resource in self.template.get("Resources", {}).items()
+            if resource["Type"] == resource_type
+        }
+
+
+@dataclass
+class SynthReport:
+    """What synthesizing one rendered project produced."""
+
+    error: str | None = None
+    nag_findings: list[str] = field(default_factory=list)
+    stacks: dict[str, Stack] = field(default_factory=dict)
+
+    def stack(self, stage: str, component: str) -> Stack:
+        return self.stacks[f"{stage}/{component}"]
+
+
+def _purge_modules(package_name: str) -> None:
+    """Forget the previous project's modules: every rendered project has its own `app`."""
+    for name in list(sys.modules):
+        if name == "app" or name.split(".")[0] == package_name:
+            del sys.modules[name]
+
+
+def _read_stacks(outdir: Path) -> dict[str, Stack]:
+    stacks: dict[str, Stack] = {}
+    for manifest_path in outdir.glob("assembly-*/manifest.json"):
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        for artifact in manifest.get("artifacts", {}).values():
+            if artifact["type"] != "aws:cloudformation:stack":
+                continue
+            template_file = manifest_path.parent / artifact["properties"]["templateFile"]
+            name = artifact["displayName"]
+            stacks[name] = Stack(name, json.loads(template_file.read_text(encoding="utf-8")))
+    return stacks
+
+
+def _nag_findings(outdir: Path) -> list[str]:
+    report_path = outdir / "validation-report.json"
+    if not report_path.exists():
+        return []
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    findings = []
+    for plugin in report.get("pluginReports", []):
+        for violation in plugin.get("violations", []):
+            for construct in violation.get("violatingConstructs", []):
+                findings.append(f"{violation['ruleName']}: {construct['constructPath']}")
+    return findings
+
+
+def synthesize(
+    project_dir: Path, package_name: str, outdir: Path, *, builtin_validation: bool = True
+) -> SynthReport:
+    """Synthesize a rendered project in this process, with cdk-nag as its app registers it."""
+    _purge_modules(package_name)
+    sys.path.insert(0, str(project_dir))
+    try:
+        spec = importlib.util.spec_from_file_location("app", project_dir / "app.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["app"] = module
+        spec.loader.exec_module(module)
+        app = module.build_app(
+            outdir=str(outdir), builtin_cloud_formation_validation=builtin_validation
+        )
+        try:
+            app.synth()
+        except Exception as error:  # cdk-nag findings raise; the report says which
+            return SynthReport(
+                error=str(error),
+                nag_findings=_nag_findings(outdir),
+                stacks=_read_stacks(outdir),
+            )
+        return SynthReport(stacks=_read_stacks(outdir))
+    finally:
+        sys.path.remove(str(project_dir))
+        _purge_modules(package_name)

@@ -1,0 +1,72 @@
+"""hooks/init_git_repo.py: a new project becomes a git repository, even where git has no user."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from matrix import TEMPLATE_ROOT
+
+HOOK = TEMPLATE_ROOT / "hooks" / "init_git_repo.py"
+
+
+@pytest.fixture
+def no_git_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A machine where git has never been configured."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
+    for variable in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "EMAIL"):
+        monkeypatch.delenv(variable, raising=False)
+
+
+def run_hook(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(HOOK), *args], cwd=cwd, capture_output=True, text=True, env=os.environ
+    )
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def test_commits_as_the_project_author_when_git_has_no_user(
+    tmp_path: Path, no_git_identity: None
+) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "README.md").write_text("hello\n")
+
+    result = run_hook(project, "Team Rocket", "rocket@example.com")
+
+    assert result.returncode == 0, result.stderr
+    assert "Initialised a git repository" in result.stdout
+    assert git(project, "log", "--format=%an <%ae>|%s") == (
+        "Team Rocket <rocket@example.com>|Generate project from template"
+    )
+    assert git(project, "status", "--porcelain") == ""
+    assert git(project, "branch", "--show-current") == "main"
+
+
+def test_leaves_a_project_inside_an_existing_repository_alone(
+    tmp_path: Path, no_git_identity: None
+) -> None:
+    monorepo = tmp_path / "monorepo"
+    project = monorepo / "services" / "datathon"
+    project.mkdir(parents=True)
+    git(monorepo, "init", "--quiet")
+
+    result = run_hook(project, "Team", "team@example.com")
+
+    assert result.returncode == 0, result.stderr
+    assert "inside an existing git repository" in result.stdout
+    assert not (project / ".git").exists()
+    assert git(monorepo, "rev-list", "--all") == ""

@@ -1,0 +1,110 @@
+"""Every supported variant renders cleanly, with exactly the files of what it turns on."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import SUPPORTED, Rendered
+from matrix import TEMPLATE_ROOT, load_variants
+
+QUESTIONS = sorted(
+    name
+    for document in [
+        TEMPLATE_ROOT / "copier.yml",
+        *sorted((TEMPLATE_ROOT / "includes").glob("*.yml")),
+    ]
+    for name in re.findall(r"^([a-z][a-z0-9_]*):", document.read_text(encoding="utf-8"), re.M)
+)
+# A Jinja expression or tag that survived rendering: `{{ project_slug }}`, `{% if ... %}`.
+LEFTOVER_JINJA = re.compile(r"\{%-?\s|\{\{-?\s*(?:" + "|".join(QUESTIONS) + r"|_copier)\b")
+SKIPPED_DIRS = {".git", ".venv", "node_modules", ".next", "__pycache__"}
+
+
+def project_files(variant: Rendered) -> list:
+    return [
+        path
+        for path in variant.project_dir.rglob("*")
+        if not SKIPPED_DIRS.intersection(path.relative_to(variant.project_dir).parts)
+    ]
+
+
+def ruff(*args: str, cwd) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ruff", *args], cwd=cwd, capture_output=True, text=True
+    )
+
+
+@pytest.fixture(params=sorted(SUPPORTED), ids=str)
+def variant(request: pytest.FixtureRequest, rendered_variants: dict[str, Rendered]) -> Rendered:
+    return rendered_variants[request.param]
+
+
+def test_questions_are_found() -> None:
+    # The leftover-Jinja check below is only as good as this list.
+    assert {"project_slug", "with_api", "versions", "aws_regions"} <= set(QUESTIONS)
+
+
+def test_no_template_residue(variant: Rendered) -> None:
+    residue = []
+    for path in project_files(variant):
+        relative = path.relative_to(variant.project_dir)
+        if path.suffix == ".jinja" or "{{" in str(relative) or "{%" in str(relative):
+            residue.append(f"{relative}: unrendered name")
+        elif path.is_file():
+            try:
+                text = path.read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                continue
+            residue += [f"{relative}: {m.group(0)!r}" for m in LEFTOVER_JINJA.finditer(text)]
+    assert residue == []
+
+
+def test_ruff_clean(variant: Rendered) -> None:
+    check = ruff("check", "--no-cache", ".", cwd=variant.project_dir)
+    assert check.returncode == 0, check.stdout + check.stderr
+    formatted = ruff("format", "--no-cache", "--check", ".", cwd=variant.project_dir)
+    assert formatted.returncode == 0, formatted.stdout + formatted.stderr
+
+
+def test_component_folders_match_toggles(variant: Rendered) -> None:
+    answers = variant.answers
+    expected = {
+        "network": answers["with_network"],
+        "data_lake": answers["with_data_lake"],
+    }
+    present = {name: (variant.package_dir / name).is_dir() for name in expected}
+    assert present == expected
+
+
+def test_one_config_file_per_environment(variant: Rendered) -> None:
+    configs = sorted(path.stem for path in (variant.project_dir / "config").glob("*.yaml"))
+    assert configs == sorted(variant.answers["environments"])
+
+
+def test_answers_file_records_the_answers(variant: Rendered) -> None:
+    import yaml
+
+    recorded = yaml.safe_load((variant.project_dir / ".copier-answers.yml").read_text())
+    for question, answer in load_variants()["supported"][variant.name].items():
+        assert recorded[question] == answer
+    # Computed values are derived again on update, never frozen in the answers file.
+    assert "with_network" not in recorded and "versions" not in recorded
+
+
+def test_new_project_is_a_clean_git_repository(variant: Rendered) -> None:
+    status = subprocess.run(
+        ["git", "status", "--porcelain"],
+        cwd=variant.project_dir,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert status.stdout == ""
+    log = subprocess.run(
+        ["git", "log", "--format=%s"], cwd=variant.project_dir, capture_output=True, text=True
+    )
+    assert log.stdout.splitlines() == ["Generate project from template"]
