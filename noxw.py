@@ -39,13 +39,17 @@ def ensure_tools() -> None:
 
 
 def expose_pyenv_versions(environment: dict[str, str]) -> None:
-    """pyenv's shims answer only for the selected versions; the rendered project may want
-    another installed one (python_version), so let uv find every installed version."""
-    if "PYENV_VERSION" in environment or not shutil.which("pyenv"):
+    """pyenv's shims answer only for the selected versions (a shim even pins the one it ran);
+    the rendered project may want another installed one (python_version), so keep the
+    selection first and let uv find every other installed version after it."""
+    if not shutil.which("pyenv"):
         return
+    selected = environment.get("PYENV_VERSION", "").split(":")
+    if not selected[0]:
+        current = subprocess.run(["pyenv", "version-name"], capture_output=True, text=True)
+        selected = [current.stdout.strip()]
     listed = subprocess.run(["pyenv", "versions", "--bare"], capture_output=True, text=True)
-    current = subprocess.run(["pyenv", "version-name"], capture_output=True, text=True)
-    versions = [current.stdout.strip(), *listed.stdout.split()]
+    versions = [*selected, *listed.stdout.split()]
     environment["PYENV_VERSION"] = ":".join(dict.fromkeys(v for v in versions if v))
 
 
