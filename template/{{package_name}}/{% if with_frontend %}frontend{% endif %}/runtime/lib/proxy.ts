@@ -1,0 +1,95 @@
+/**
+ * Server-side forwarding from this app's /api routes to the model API.
+ *
+ * The browser only talks to this app; the model API sits behind an internal load balancer
+ * whose address is known to the server alone, through the API_URL environment variable.
+ */
+import { NextResponse } from "next/server";
+
+import type { ApiErrorBody } from "@/lib/api-types";
+
+/** How long to wait for the model API before giving up on a request. */
+const API_TIMEOUT_MS = 15_000;
+
+function errorResponse(status: number, detail: string): NextResponse<ApiErrorBody> {
+  return NextResponse.json({ detail }, { status });
+}
+
+/**
+ * The model API's base URL, read on every request so that one build serves any environment.
+ * Returns an error response instead when API_URL is unset or not an http(s) URL.
+ */
+function apiBaseUrl(): string | NextResponse<ApiErrorBody> {
+  const raw = process.env.API_URL?.trim();
+  if (!raw) {
+    return errorResponse(
+      500,
+      "The frontend is not configured: set the API_URL environment variable to the model API's address.",
+    );
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    return errorResponse(500, `The frontend is misconfigured: API_URL (${raw}) is not a valid URL.`);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    return errorResponse(500, `The frontend is misconfigured: API_URL (${raw}) must be http or https.`);
+  }
+  // Keep any path prefix in API_URL; only drop trailing slashes before appending the route.
+  return raw.replace(/\/+$/, "");
+}
+
+/**
+ * Send one request to the model API and hand its status code and JSON body back unchanged.
+ *
+ * Answers 502 when the API cannot be reached or does not answer with JSON, and 504 when it
+ * does not answer within API_TIMEOUT_MS.
+ */
+export async function forwardToApi(
+  path: string,
+  init: { method: "GET" } | { method: "POST"; body: unknown },
+): Promise<NextResponse> {
+  const base = apiBaseUrl();
+  if (typeof base !== "string") {
+    return base;
+  }
+
+  let upstream: Response;
+  try {
+    upstream = await fetch(`${base}${path}`, {
+      method: init.method,
+      headers:
+        init.method === "POST"
+          ? { accept: "application/json", "content-type": "application/json" }
+          : { accept: "application/json" },
+      body: init.method === "POST" ? JSON.stringify(init.body) : undefined,
+      cache: "no-store",
+      signal: AbortSignal.timeout(API_TIMEOUT_MS),
+    });
+  } catch (error) {
+    if (error instanceof DOMException && error.name === "TimeoutError") {
+      return errorResponse(504, `The model API did not answer within ${API_TIMEOUT_MS / 1000} seconds.`);
+    }
+    return errorResponse(502, "The model API cannot be reached. It may be starting up; try again shortly.");
+  }
+
+  let body: unknown;
+  try {
+    body = await upstream.json();
+  } catch {
+    // A load balancer error page or an empty body: keep an error status, never claim success.
+    const status = upstream.ok ? 502 : upstream.status;
+    return errorResponse(status, `The model API answered ${upstream.status} without a JSON body.`);
+  }
+  return NextResponse.json(body, { status: upstream.status });
+}
+
+/** Parse a route handler's JSON request body, or return a 400 error response. */
+export async function readJsonBody(request: Request): Promise<{ value: unknown } | NextResponse> {
+  try {
+    return { value: await request.json() };
+  } catch {
+    return errorResponse(400, "The request body must be JSON.");
+  }
+}

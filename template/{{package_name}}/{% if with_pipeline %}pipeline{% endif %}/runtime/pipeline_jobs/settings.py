@@ -1,0 +1,163 @@
+"""Configuration read from the environment variables the CDK stack sets on each job.
+
+Every job reads the same variables, so one ``Settings`` object describes them all:
+
+    DATA_BUCKET           required  raw exports, manifests, models, drift reports
+    FEATURES_BUCKET       required  feature tables (a versioned bucket)
+    SOURCE_TABLES         optional  JSON list of {"name": ..., "uri": ...}; default: the iris sample
+    TARGET_COLUMN         optional  the column the model predicts; default "species"
+    FEATURE_COLUMNS       optional  comma-separated feature columns; default: every other column
+    TRAINING_TABLE        optional  which exported table to train on; default: the first one
+    MIN_TRAINING_ROWS     optional  fewer data rows than this fail the training; default 30
+    PROMOTION_METRIC      optional  metric compared with the threshold; default "accuracy"
+    PROMOTION_THRESHOLD   optional  a run is promoted when metric >= threshold; default 0.8
+    API_CLUSTER_NAME      optional  ECS cluster of the prediction API (set only when it exists)
+    API_SERVICE_NAME      optional  ECS service of the prediction API (set with the cluster)
+
+Empty strings count as unset, because infrastructure code often passes "" for "absent".
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from pipeline_jobs.errors import ConfigurationError
+
+SAMPLE_SCHEME = "sample://"
+S3_SCHEME = "s3://"
+DEFAULT_SOURCE_TABLES = (("iris", f"{SAMPLE_SCHEME}iris"),)
+
+# Table names become parts of S3 keys, so keep them to a safe, readable alphabet.
+_TABLE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
+
+
+@dataclass(frozen=True)
+class SourceTable:
+    """One table to export: its name in the data lake and where to read it from.
+
+    ``uri`` is ``sample://<name>`` for a CSV shipped in the image (``sample://iris``) or
+    ``s3://<bucket>/<key>.csv`` for a team's own CSV file.
+    """
+
+    name: str
+    uri: str
+
+    def __post_init__(self) -> None:
+        if not _TABLE_NAME.match(self.name):
+            raise ConfigurationError(
+                f"table name {self.name!r} must be 1-63 letters, digits, '_' or '-'"
+            )
+        sample = self.uri.removeprefix(SAMPLE_SCHEME)
+        is_sample = self.uri.startswith(SAMPLE_SCHEME) and _TABLE_NAME.match(sample)
+        if not is_sample and not self.uri.startswith(S3_SCHEME):
+            raise ConfigurationError(
+                f"table {self.name!r}: uri {self.uri!r} must be {SAMPLE_SCHEME}<name> "
+                f"or {S3_SCHEME}<bucket>/<key>"
+            )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the jobs read from the environment, validated once."""
+
+    data_bucket: str
+    features_bucket: str
+    source_tables: tuple[SourceTable, ...]
+    target_column: str = "species"
+    feature_columns: tuple[str, ...] | None = None
+    training_table: str | None = None
+    min_training_rows: int = 30
+    promotion_metric: str = "accuracy"
+    promotion_threshold: float = 0.8
+    api_cluster_name: str | None = None
+    api_service_name: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read and validate the settings; raise ConfigurationError naming the bad variable."""
+        env = os.environ if environ is None else environ
+
+        def optional(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        def required(name: str) -> str:
+            value = optional(name)
+            if value is None:
+                raise ConfigurationError(f"environment variable {name} is required")
+            return value
+
+        cluster = optional("API_CLUSTER_NAME")
+        service = optional("API_SERVICE_NAME")
+        if (cluster is None) != (service is None):
+            raise ConfigurationError(
+                "set both API_CLUSTER_NAME and API_SERVICE_NAME, or neither of them"
+            )
+        feature_columns = optional("FEATURE_COLUMNS")
+        return cls(
+            data_bucket=required("DATA_BUCKET"),
+            features_bucket=required("FEATURES_BUCKET"),
+            source_tables=parse_source_tables(optional("SOURCE_TABLES")),
+            target_column=optional("TARGET_COLUMN") or "species",
+            feature_columns=(
+                tuple(c.strip() for c in feature_columns.split(",") if c.strip())
+                if feature_columns
+                else None
+            ),
+            training_table=optional("TRAINING_TABLE"),
+            min_training_rows=_parse_number(
+                "MIN_TRAINING_ROWS", optional("MIN_TRAINING_ROWS"), 30, int
+            ),
+            promotion_metric=optional("PROMOTION_METRIC") or "accuracy",
+            promotion_threshold=_parse_number(
+                "PROMOTION_THRESHOLD", optional("PROMOTION_THRESHOLD"), 0.8, float
+            ),
+            api_cluster_name=cluster,
+            api_service_name=service,
+        )
+
+
+def parse_source_tables(raw: str | None) -> tuple[SourceTable, ...]:
+    """Parse SOURCE_TABLES, e.g. ``[{"name": "iris", "uri": "sample://iris"}]``."""
+    if raw is None:
+        return tuple(SourceTable(name, uri) for name, uri in DEFAULT_SOURCE_TABLES)
+    try:
+        entries = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise ConfigurationError(f"SOURCE_TABLES is not valid JSON: {error}") from error
+    if not isinstance(entries, list) or not entries:
+        raise ConfigurationError("SOURCE_TABLES must be a non-empty JSON list")
+    tables: list[SourceTable] = []
+    for entry in entries:
+        if (
+            not isinstance(entry, dict)
+            or not isinstance(entry.get("name"), str)
+            or not isinstance(entry.get("uri"), str)
+        ):
+            raise ConfigurationError(
+                f'each SOURCE_TABLES entry must be {{"name": "...", "uri": "..."}}, got {entry!r}'
+            )
+        tables.append(SourceTable(name=entry["name"], uri=entry["uri"]))
+    names = [table.name for table in tables]
+    if len(set(names)) != len(names):
+        raise ConfigurationError(f"SOURCE_TABLES names must be unique, got {names}")
+    return tuple(tables)
+
+
+def _parse_number[N: (int, float)](name: str, raw: str | None, default: N, kind: type[N]) -> N:
+    if raw is None:
+        return default
+    expected = "an integer" if kind is int else "a finite number"
+    try:
+        value = kind(raw)
+    except ValueError as error:
+        raise ConfigurationError(f"{name} must be {expected}, got {raw!r}") from error
+    # float() accepts "nan", which would compare false against every metric.
+    if not math.isfinite(value):
+        raise ConfigurationError(f"{name} must be {expected}, got {raw!r}")
+    return value

@@ -1,0 +1,346 @@
+"""Training step: features, a baseline model, its metrics and a drift report for one run.
+
+It runs two ways, both through ``train``:
+
+- as a Lambda function (``handler``), whose input is the export step's output:
+
+      {"run_id": ..., "manifest_key": ..., "dataset_date": ..., "tables": [...]}
+
+  (only ``run_id`` is required; ``manifest_key`` defaults to raw/_manifests/<run_id>.json);
+
+- as a plain process, e.g. an ECS Fargate task when training outgrows Lambda:
+
+      RUN_ID=... [MANIFEST_KEY=...] [DATASET_DATE=...] python -m pipeline_jobs.train_model
+
+Both write the result to training_results/<run_id>.json in the data bucket; the Lambda
+function also returns it:
+
+    {"run_id", "dataset_date", "table", "metrics": {"accuracy", "macro_f1"}, "model_key",
+     "drift_report_key", "drift_status", "result_key"}
+
+Data that cannot train a model raises a DataValidationError subclass before anything is
+written, so a bad export never leaves a model behind.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import sklearn
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import ClientError
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, f1_score
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from pipeline_jobs import model_format, storage
+from pipeline_jobs.drift import compare_features
+from pipeline_jobs.errors import (
+    ConfigurationError,
+    DataValidationError,
+    PipelineError,
+    RunNotFoundError,
+    TooFewRowsError,
+)
+from pipeline_jobs.features import FeatureTable, build_features, numeric_columns
+from pipeline_jobs.observability import logger, tracer
+from pipeline_jobs.runs import validate_dataset_date, validate_run_id
+from pipeline_jobs.settings import Settings
+
+ALGORITHM = "StandardScaler + LogisticRegression"
+TEST_FRACTION = 0.2
+# Fixed so that the same data always gives the same split, model and metrics.
+RANDOM_STATE = 42
+# The S3 user metadata key that records which run wrote a feature table version.
+RUN_ID_METADATA = "run-id"
+
+
+@dataclass(frozen=True)
+class TrainingRequest:
+    """Which run to train: the export's run id and manifest."""
+
+    run_id: str
+    manifest_key: str
+    dataset_date: str | None = None
+
+    @classmethod
+    def create(
+        cls, run_id: object, manifest_key: object = None, dataset_date: object = None
+    ) -> TrainingRequest:
+        valid_run_id = validate_run_id(run_id)
+        if manifest_key is not None and not isinstance(manifest_key, str):
+            raise ConfigurationError(f"manifest_key must be a string, got {manifest_key!r}")
+        return cls(
+            run_id=valid_run_id,
+            manifest_key=manifest_key or storage.manifest_key(valid_run_id),
+            dataset_date=validate_dataset_date(dataset_date) if dataset_date else None,
+        )
+
+    @classmethod
+    def from_event(cls, event: Mapping[str, Any] | None) -> TrainingRequest:
+        """From a Lambda event: the export step's output."""
+        event = event or {}
+        if "run_id" not in event:
+            raise ConfigurationError("the training event needs a run_id (the export's output)")
+        return cls.create(event["run_id"], event.get("manifest_key"), event.get("dataset_date"))
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> TrainingRequest:
+        """From RUN_ID, MANIFEST_KEY and DATASET_DATE (the Fargate task's overrides)."""
+        if not environ.get("RUN_ID"):
+            raise ConfigurationError("environment variable RUN_ID is required")
+        return cls.create(
+            environ["RUN_ID"], environ.get("MANIFEST_KEY") or None, environ.get("DATASET_DATE")
+        )
+
+
+@dataclass(frozen=True)
+class FittedModel:
+    """A model fitted on the training split and its metrics on the held-out split."""
+
+    model: Pipeline
+    metrics: dict[str, float]
+    training_rows: int
+    test_rows: int
+
+
+def build_model() -> Pipeline:
+    """The baseline: standardised features into a multinomial logistic regression."""
+    return Pipeline(
+        [
+            ("scale", StandardScaler()),
+            ("classify", LogisticRegression(max_iter=1000, random_state=RANDOM_STATE)),
+        ]
+    )
+
+
+def fit_and_evaluate(features: FeatureTable) -> FittedModel:
+    """Fit on a stratified training split; score accuracy and macro F1 on the rest."""
+    classes = len(features.classes)
+    # A stratified split needs every class on both sides.
+    test_rows = max(math.ceil(features.rows * TEST_FRACTION), classes)
+    if features.rows - test_rows < classes:
+        raise TooFewRowsError(
+            f"{features.rows} rows are too few to split {classes} classes into "
+            "training and test sets"
+        )
+    x_train, x_test, y_train, y_test = train_test_split(
+        features.values,
+        features.labels,
+        test_size=test_rows,
+        stratify=features.labels,
+        random_state=RANDOM_STATE,
+    )
+    model = build_model().fit(x_train, y_train)
+    predicted = model.predict(x_test)
+    metrics = {
+        "accuracy": round(float(accuracy_score(y_test, predicted)), 6),
+        "macro_f1": round(float(f1_score(y_test, predicted, average="macro")), 6),
+    }
+    return FittedModel(
+        model=model, metrics=metrics, training_rows=len(y_train), test_rows=len(y_test)
+    )
+
+
+@dataclass(frozen=True)
+class PreviousFeatures:
+    """An earlier run's feature table: the version drift compares against."""
+
+    body: bytes
+    version_id: str
+    run_id: str | None
+
+
+def find_previous_features(s3: Any, bucket: str, key: str, run_id: str) -> PreviousFeatures | None:
+    """The newest version of the feature object written by another run, if any.
+
+    Versions written by this same run (a retried step) are skipped, so a retry still
+    compares with the run before it.
+    """
+    listing = s3.list_object_versions(Bucket=bucket, Prefix=key)
+    # S3 lists the versions of a key newest first.
+    for version in listing.get("Versions", []):
+        if version["Key"] != key:
+            continue
+        response = s3.get_object(Bucket=bucket, Key=key, VersionId=version["VersionId"])
+        writer = response.get("Metadata", {}).get(RUN_ID_METADATA)
+        if writer != run_id:
+            return PreviousFeatures(
+                body=response["Body"].read(), version_id=version["VersionId"], run_id=writer
+            )
+    return None
+
+
+def load_manifest(s3: Any, bucket: str, request: TrainingRequest) -> dict[str, Any]:
+    try:
+        manifest: dict[str, Any] = storage.get_json(s3, bucket, request.manifest_key)
+    except ClientError as error:
+        if storage.is_missing_object(error):
+            raise RunNotFoundError(
+                f"run {request.run_id}: no export manifest at s3://{bucket}/{request.manifest_key}"
+            ) from error
+        raise
+    if manifest.get("run_id") != request.run_id:
+        raise ConfigurationError(
+            f"manifest {request.manifest_key} belongs to run {manifest.get('run_id')!r}, "
+            f"not {request.run_id!r}"
+        )
+    if request.dataset_date and manifest.get("dataset_date") != request.dataset_date:
+        raise ConfigurationError(
+            f"dataset_date {request.dataset_date} does not match the manifest's "
+            f"{manifest.get('dataset_date')}"
+        )
+    return manifest
+
+
+def choose_table(manifest: Mapping[str, Any], name: str | None) -> dict[str, Any]:
+    """The exported table to train on: TRAINING_TABLE, or the first table exported."""
+    tables: list[dict[str, Any]] = manifest.get("tables", [])
+    if not tables:
+        raise RunNotFoundError(f"run {manifest.get('run_id')}: the manifest lists no tables")
+    if name is None:
+        return tables[0]
+    for table in tables:
+        if table["name"] == name:
+            return table
+    raise ConfigurationError(
+        f"TRAINING_TABLE {name!r} was not exported; the run has {[t['name'] for t in tables]}"
+    )
+
+
+@tracer.capture_method(capture_response=False)
+def train(request: TrainingRequest, settings: Settings, s3: Any) -> dict[str, Any]:
+    """Train, evaluate and store the model of one run; return the step's result."""
+    manifest = load_manifest(s3, settings.data_bucket, request)
+    dataset_date: str = manifest["dataset_date"]
+    table = choose_table(manifest, settings.training_table)
+    raw = storage.get_bytes(s3, settings.data_bucket, table["key"], table.get("version_id"))
+    features = build_features(
+        raw,
+        target=settings.target_column,
+        feature_columns=settings.feature_columns,
+        min_rows=settings.min_training_rows,
+    )
+    fitted = fit_and_evaluate(features)
+    logger.info("model evaluated", extra={"table": table["name"], "metrics": fitted.metrics})
+
+    # Everything below writes; everything above only reads and validates.
+    features_key = storage.features_key(table["name"])
+    previous = find_previous_features(s3, settings.features_bucket, features_key, request.run_id)
+    written = s3.put_object(
+        Bucket=settings.features_bucket,
+        Key=features_key,
+        Body=features.to_csv(),
+        ContentType="text/csv",
+        Metadata={RUN_ID_METADATA: request.run_id, "dataset-date": dataset_date},
+    )
+    features_version_id: str | None = written.get("VersionId")
+
+    model_format.write_model(
+        s3,
+        settings.data_bucket,
+        fitted.model,
+        model_format.ModelMetadata(
+            run_id=request.run_id,
+            trained_at=model_format.utc_now(),
+            algorithm=ALGORITHM,
+            target=features.target,
+            features=list(features.feature_names),
+            classes=[str(label) for label in fitted.model.classes_],
+            metrics=fitted.metrics,
+            training_rows=fitted.training_rows,
+            extra={
+                "dataset_date": dataset_date,
+                "table": table["name"],
+                "test_rows": fitted.test_rows,
+                "manifest_key": request.manifest_key,
+                "features_key": features_key,
+                "features_version_id": features_version_id,
+                "sklearn_version": sklearn.__version__,
+            },
+        ),
+    )
+
+    drift_key = storage.drift_report_key(request.run_id)
+    drift = _drift_report(request.run_id, table["name"], features, previous)
+    drift["current_version_id"] = features_version_id
+    storage.put_json(s3, settings.data_bucket, drift_key, drift)
+
+    result = {
+        "run_id": request.run_id,
+        "dataset_date": dataset_date,
+        "table": table["name"],
+        "metrics": fitted.metrics,
+        "model_key": model_format.model_key(request.run_id),
+        "drift_report_key": drift_key,
+        "drift_status": drift["status"],
+        "result_key": storage.training_result_key(request.run_id),
+    }
+    storage.put_json(s3, settings.data_bucket, result["result_key"], result)
+    logger.info("training finished", extra={"result": result})
+    return result
+
+
+def _drift_report(
+    run_id: str, table: str, features: FeatureTable, previous: PreviousFeatures | None
+) -> dict[str, Any]:
+    previous_columns = None
+    unreadable = None
+    if previous is not None:
+        try:
+            previous_columns = numeric_columns(previous.body)
+        except DataValidationError as error:
+            # An unreadable old table must not block training; the report says why.
+            unreadable = str(error)
+            logger.warning("previous feature table unreadable", extra={"error": unreadable})
+    report: dict[str, Any] = {
+        "run_id": run_id,
+        "table": table,
+        "created_at": model_format.utc_now(),
+        "previous_run_id": previous.run_id if previous else None,
+        "previous_version_id": previous.version_id if previous else None,
+        **compare_features(features.columns(), previous_columns),
+    }
+    if unreadable is not None:
+        report["status"] = "previous_version_unreadable"
+        report["previous_error"] = unreadable
+    return report
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any] | None, context: LambdaContext) -> dict[str, Any]:
+    """Lambda entry point of the training step."""
+    request = TrainingRequest.from_event(event)
+    logger.append_keys(run_id=request.run_id)
+    return train(request, Settings.from_env(), boto3.client("s3"))
+
+
+def main(environ: Mapping[str, str] | None = None) -> int:
+    """Process entry point (ECS Fargate): read the request from the environment.
+
+    Returns the exit code: 0 on success, 1 when the run cannot be trained.
+    """
+    env = os.environ if environ is None else environ
+    try:
+        request = TrainingRequest.from_env(env)
+        logger.append_keys(run_id=request.run_id)
+        train(request, Settings.from_env(env), boto3.client("s3"))
+    except PipelineError as error:
+        logger.error(
+            "training failed", extra={"error_type": type(error).__name__, "error": str(error)}
+        )
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

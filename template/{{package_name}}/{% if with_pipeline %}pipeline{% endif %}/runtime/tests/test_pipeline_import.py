@@ -1,0 +1,159 @@
+"""The import step: promotion by threshold, the serving pointer and the API roll."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from sklearn.dummy import DummyClassifier
+
+from pipeline_jobs import import_model, model_format
+from pipeline_jobs.errors import ConfigurationError, RunNotFoundError
+
+CLUSTER = "datathon-api"
+SERVICE = "api"
+
+
+def store_run(lake, run_id: str, accuracy: float) -> None:
+    """A trained run as the training step leaves it: model and metadata, not promoted."""
+    model = DummyClassifier().fit([[0.0], [1.0]], ["a", "b"])
+    metadata = model_format.ModelMetadata(
+        run_id=run_id,
+        trained_at=model_format.utc_now(),
+        algorithm="dummy",
+        target="label",
+        features=["x"],
+        classes=["a", "b"],
+        metrics={"accuracy": accuracy, "macro_f1": accuracy},
+        training_rows=2,
+    )
+    model_format.write_model(lake.s3, lake.data_bucket, model, metadata)
+
+
+@pytest.fixture
+def api_service(lake):
+    """A moto ECS service standing in for the prediction API; returns its deployment id."""
+    ecs = boto3.client("ecs")
+    ecs.create_cluster(clusterName=CLUSTER)
+    ecs.register_task_definition(
+        family="api",
+        containerDefinitions=[{"name": "api", "image": "api:latest", "memory": 512}],
+    )
+    ecs.create_service(cluster=CLUSTER, serviceName=SERVICE, taskDefinition="api", desiredCount=1)
+
+    def deployment_id() -> str:
+        [service] = ecs.describe_services(cluster=CLUSTER, services=[SERVICE])["services"]
+        return next(d["id"] for d in service["deployments"] if d["status"] == "PRIMARY")
+
+    return deployment_id
+
+
+def test_promotes_a_run_that_passes_the_threshold(lake, lambda_context):
+    store_run(lake, "run-1", accuracy=0.93)
+
+    output = import_model.handler(
+        {"run_id": "run-1", "metrics": {"accuracy": 0.93}}, lambda_context
+    )
+
+    assert output["promoted"] is True
+    assert output["run_id"] == "run-1"
+    assert (output["metric"], output["value"], output["threshold"]) == ("accuracy", 0.93, 0.8)
+    assert output["previous_run_id"] is None
+    assert output["api_rollout"] is None
+    pointer = model_format.read_pointer(lake.s3, lake.data_bucket)
+    assert pointer is not None
+    assert pointer.run_id == "run-1"
+    assert output["promoted_at"] == pointer.promoted_at
+
+
+def test_threshold_is_inclusive(lake, lambda_context):
+    store_run(lake, "run-1", accuracy=0.8)
+    assert import_model.handler({"run_id": "run-1"}, lambda_context)["promoted"] is True
+
+
+def test_run_below_the_threshold_leaves_the_pointer_unchanged(lake, lambda_context):
+    store_run(lake, "good-run", accuracy=0.95)
+    import_model.handler({"run_id": "good-run"}, lambda_context)
+    pointer_before = lake.read(model_format.POINTER_KEY)
+    store_run(lake, "weak-run", accuracy=0.5)
+
+    output = import_model.handler({"run_id": "weak-run"}, lambda_context)
+
+    assert output["promoted"] is False
+    assert output["reason"] == "accuracy 0.5 is below the promotion threshold 0.8"
+    assert output["previous_run_id"] == "good-run"
+    assert lake.read(model_format.POINTER_KEY) == pointer_before
+
+
+def test_nothing_is_promoted_when_the_first_run_is_below_the_threshold(lake, lambda_context):
+    store_run(lake, "weak-run", accuracy=0.5)
+
+    assert import_model.handler({"run_id": "weak-run"}, lambda_context)["promoted"] is False
+
+    assert model_format.read_pointer(lake.s3, lake.data_bucket) is None
+
+
+def test_metric_and_threshold_are_configurable(lake, lambda_context, job_env):
+    job_env.setenv("PROMOTION_METRIC", "macro_f1")
+    job_env.setenv("PROMOTION_THRESHOLD", "0.97")
+    store_run(lake, "run-1", accuracy=0.96)
+
+    output = import_model.handler({"run_id": "run-1"}, lambda_context)
+
+    assert (output["promoted"], output["metric"], output["threshold"]) == (False, "macro_f1", 0.97)
+
+
+def test_rolls_the_api_when_configured(lake, lambda_context, job_env, api_service):
+    job_env.setenv("API_CLUSTER_NAME", CLUSTER)
+    job_env.setenv("API_SERVICE_NAME", SERVICE)
+    deployment_before = api_service()
+    store_run(lake, "run-1", accuracy=0.9)
+
+    output = import_model.handler({"run_id": "run-1"}, lambda_context)
+
+    assert output["promoted"] is True
+    assert api_service() != deployment_before
+    assert output["api_rollout"] == {
+        "cluster": CLUSTER,
+        "service": SERVICE,
+        "deployment_id": api_service(),
+    }
+
+
+def test_does_not_roll_the_api_when_not_configured(lake, lambda_context, api_service):
+    deployment_before = api_service()
+    store_run(lake, "run-1", accuracy=0.9)
+
+    output = import_model.handler({"run_id": "run-1"}, lambda_context)
+
+    assert output["promoted"] is True
+    assert output["api_rollout"] is None
+    assert api_service() == deployment_before
+
+
+def test_does_not_roll_the_api_when_not_promoted(lake, lambda_context, job_env, api_service):
+    job_env.setenv("API_CLUSTER_NAME", CLUSTER)
+    job_env.setenv("API_SERVICE_NAME", SERVICE)
+    deployment_before = api_service()
+    store_run(lake, "weak-run", accuracy=0.1)
+
+    assert import_model.handler({"run_id": "weak-run"}, lambda_context)["promoted"] is False
+
+    assert api_service() == deployment_before
+
+
+def test_unknown_run_raises_run_not_found(lake, lambda_context):
+    with pytest.raises(RunNotFoundError, match="no model"):
+        import_model.handler({"run_id": "never-trained"}, lambda_context)
+    assert model_format.read_pointer(lake.s3, lake.data_bucket) is None
+
+
+def test_unknown_metric_is_a_configuration_error(lake, lambda_context, job_env):
+    job_env.setenv("PROMOTION_METRIC", "recall")
+    store_run(lake, "run-1", accuracy=0.9)
+    with pytest.raises(ConfigurationError, match="'recall' is not among"):
+        import_model.handler({"run_id": "run-1"}, lambda_context)
+
+
+def test_event_without_run_id_is_rejected(lake, lambda_context):
+    with pytest.raises(ConfigurationError, match="run_id"):
+        import_model.handler({"promoted": True}, lambda_context)
