@@ -1,0 +1,1 @@
+"""The API component: the FastAPI service that serves the promoted model."""
