@@ -1,0 +1,1 @@
+"""The pipeline component: export, train and import jobs run by Step Functions."""
