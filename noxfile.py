@@ -1,10 +1,11 @@
-"""Development sessions of the template: `nox -l` lists them, `nox` runs lint and tests."""
+"""Development sessions of the template: `nox -l` lists them, `nox` runs lint, tests and docs."""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import sys
 import tomllib
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent
 nox.options.default_venv_backend = "uv"
-nox.options.sessions = ["lint", "tests"]
+nox.options.sessions = ["lint", "tests", "docs"]
 nox.options.reuse_venv = "yes"
 
 # jsii warns on every start under Node 20; the warning is noise, not news.
@@ -51,6 +52,36 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session
+def update(session: nox.Session) -> None:
+    """`copier update` from this version to the next, and the migration scripts."""
+    session.install(*test_requirements())
+    session.run("pytest", "tests/test_update.py", "tests/test_migration_hooks.py", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site into site/, strictly: a broken link or page fails it."""
+    groups = tomllib.loads((ROOT / "pyproject.toml").read_text())["dependency-groups"]
+    session.install(*groups["docs"])
+    session.run("python", "scripts/questions_reference.py", "--check")
+    session.run(
+        "mkdocs",
+        "build",
+        "--strict",
+        "--site-dir",
+        str(ROOT / "site"),
+        # mkdocs-material's end-of-life notice (its successor reads the same mkdocs.yml).
+        env={"NO_MKDOCS_2_WARNING": "1"},
+    )
+
+
+@nox.session(venv_backend="none")
+def docs_questions(session: nox.Session) -> None:
+    """Regenerate docs/questions.md from copier.yml."""
+    session.run(sys.executable, "scripts/questions_reference.py", external=True)
+
+
+@nox.session
 def demo(session: nox.Session) -> None:
     """Render the defaults into ./demo-project, install it, and synthesize it with the CDK CLI."""
     session.install(*test_requirements())
@@ -75,3 +106,10 @@ def demo(session: nox.Session) -> None:
     session.log(f"Synthesized {len(stacks)} stacks into {outdir}, checked by cdk-nag:")
     for stack in stacks:
         session.log(f"  {stack}")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Time copy, synth, the variant matrix, update and the generated tests; write JSON."""
+    session.install(*test_requirements(), "psutil==7.2.2")
+    session.run("python", "scripts/bench.py", *session.posargs)

@@ -32,6 +32,23 @@ BAD_ANSWERS = [
     ({"environments": []}, "environments", "at least one environment"),
     ({"python_version": "3.10"}, "python_version", ""),
     ({"nat_gateways": 3}, "nat_gateways", ""),
+    ({"pipeline_wait_seconds": 86401}, "pipeline_wait_seconds", "0 to 86400 seconds"),
+    ({"pipeline_wait_seconds": -1}, "pipeline_wait_seconds", "0 to 86400 seconds"),
+    ({"pipeline_schedule": "rate(1 days)"}, "pipeline_schedule", "day when n is 1"),
+    ({"pipeline_schedule": "rate(0 minutes)"}, "pipeline_schedule", "use rate(<n> <unit>)"),
+    ({"pipeline_schedule": "daily"}, "pipeline_schedule", "use rate(<n> <unit>)"),
+    ({"pipeline_schedule": "cron(0 3 * *)"}, "pipeline_schedule", "use rate(<n> <unit>)"),
+    ({"pipeline_schedule": "cron(0 3 * * * *)"}, "pipeline_schedule", "needs ? as its day"),
+    ({"training_compute": "gpu"}, "training_compute", ""),
+    ({"frontend_instance_type": "t3.48xlarge"}, "frontend_instance_type", "t3 instances come in"),
+    ({"frontend_instance_type": "m5.nano"}, "frontend_instance_type", 'not "nano"'),
+    ({"frontend_instance_type": "t3small"}, "frontend_instance_type", "<family>.<size>"),
+    ({"frontend_instance_type": "x9.large"}, "frontend_instance_type", "not an instance family"),
+    ({"frontend_instance_type": "T3.SMALL"}, "frontend_instance_type", "not an instance family"),
+    ({"github_repository": "https://github.com/org/repo"}, "github_repository", "owner/name"),
+    ({"github_repository": "datathon-platform"}, "github_repository", "owner/name"),
+    ({"github_repository": "my_org/repo"}, "github_repository", "dashes for the owner"),
+    ({"github_repository": "org/repo.git"}, "github_repository", "without a .git ending"),
 ]
 
 

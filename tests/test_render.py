@@ -75,6 +75,9 @@ def test_component_folders_match_toggles(variant: Rendered) -> None:
     expected = {
         "network": answers["with_network"],
         "data_lake": answers["with_data_lake"],
+        "pipeline": answers["with_pipeline"],
+        "frontend": answers["with_frontend"],
+        "ci_access": bool(answers["github_repository"]),
     }
     present = {name: (variant.package_dir / name).is_dir() for name in expected}
     assert present == expected

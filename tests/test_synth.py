@@ -3,10 +3,15 @@ the components it turns on."""
 
 from __future__ import annotations
 
+import json
+import re
+from typing import Any
+
 import pytest
+import yaml
 
 from conftest import SUPPORTED, Rendered
-from matrix import SynthReport
+from matrix import TEMPLATE_ROOT, Stack, SynthReport
 
 VARIANTS = sorted(SUPPORTED)
 # Components are on unless a variant turns them off; the network comes with any that runs in it.
@@ -15,6 +20,10 @@ WITH_NETWORK = [
     for name in VARIANTS
     if any(SUPPORTED[name].get(toggle, True) for toggle in ("with_api", "with_pipeline"))
 ]
+WITH_API = [name for name in VARIANTS if SUPPORTED[name].get("with_api", True)]
+WITH_PIPELINE = [name for name in VARIANTS if SUPPORTED[name].get("with_pipeline", True)]
+WITH_FRONTEND = [name for name in VARIANTS if SUPPORTED[name].get("with_frontend", True)]
+VERSIONS = yaml.safe_load((TEMPLATE_ROOT / "includes" / "versions.yml").read_text())["versions"]
 
 
 @pytest.fixture(params=VARIANTS, ids=str)
@@ -35,6 +44,9 @@ def test_one_stage_per_environment_with_its_components(
     components = {
         "Network": variant.answers["with_network"],
         "DataLake": variant.answers["with_data_lake"],
+        "Api": variant.answers["with_api"],
+        "Pipeline": variant.answers["with_pipeline"],
+        "Frontend": variant.answers["with_frontend"],
     }
     expected = {
         f"{variant.stage(environment)}/{component}"
@@ -42,6 +54,9 @@ def test_one_stage_per_environment_with_its_components(
         for component, on in components.items()
         if on
     }
+    if variant.answers["github_repository"]:
+        # GitHub Actions' deploy roles: one stage for the account, beside the environments'.
+        expected.add(f"{variant.answers['project_slug']}-ci-access/CiAccess")
     assert set(synthesized[name].stacks) == expected
 
 
@@ -116,3 +131,287 @@ def test_data_lake(
             if statement.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false"
         ]
         assert len(ssl_denials) == 3
+
+
+@pytest.mark.parametrize("api_variant", WITH_API, ids=str)
+def test_api(
+    api_variant: str,
+    synthesized: dict[str, SynthReport],
+    rendered_variants: dict[str, Rendered],
+) -> None:
+    variant = rendered_variants[api_variant]
+    answers = variant.answers
+    for environment in answers["environments"]:
+        stack = synthesized[api_variant].stack(variant.stage(environment), "Api")
+        (service,) = stack.resources("AWS::ECS::Service").values()
+        deployment = service["Properties"]["DeploymentConfiguration"]
+        assert deployment["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
+        assert deployment["MinimumHealthyPercent"] == 100
+        assert (
+            service["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"]["AssignPublicIp"]
+            == "DISABLED"
+        )
+        (cluster,) = stack.resources("AWS::ECS::Cluster").values()
+        assert {"Name": "containerInsights", "Value": "enabled"} in cluster["Properties"][
+            "ClusterSettings"
+        ]
+        (target_group,) = stack.resources("AWS::ElasticLoadBalancingV2::TargetGroup").values()
+        assert target_group["Properties"]["HealthCheckPath"] == "/health"
+        (load_balancer,) = stack.resources("AWS::ElasticLoadBalancingV2::LoadBalancer").values()
+        attributes = {
+            a["Key"]: a["Value"] for a in load_balancer["Properties"]["LoadBalancerAttributes"]
+        }
+        assert attributes["access_logs.s3.enabled"] == "true"
+        assert attributes["routing.http.drop_invalid_header_fields.enabled"] == "true"
+        listeners = stack.resources("AWS::ElasticLoadBalancingV2::Listener").values()
+        ports = sorted(listener["Properties"]["Port"] for listener in listeners)
+        certificates = stack.resources("AWS::CertificateManager::Certificate")
+        if answers["api_exposure"] == "api_gateway":
+            assert load_balancer["Properties"]["Scheme"] == "internal"
+            assert ports == [80]
+            assert len(stack.resources("AWS::ApiGatewayV2::VpcLink")) == 1
+            (stage,) = stack.resources("AWS::ApiGatewayV2::Stage").values()
+            assert "AccessLogSettings" in stage["Properties"]
+            assert stage["Properties"]["DefaultRouteSettings"]["ThrottlingRateLimit"] > 0
+            (route,) = stack.resources("AWS::ApiGatewayV2::Route").values()
+            expected_auth = "AWS_IAM" if answers["api_auth"] == "iam" else "NONE"
+            assert route["Properties"].get("AuthorizationType", "NONE") == expected_auth
+            assert len(stack.resources("AWS::ApiGatewayV2::DomainName")) == bool(
+                answers["domain_name"]
+            )
+        else:
+            assert load_balancer["Properties"]["Scheme"] == "internet-facing"
+            assert len(stack.resources("AWS::WAFv2::WebACLAssociation")) == 1
+            if answers["domain_name"]:
+                assert ports == [80, 443]
+                (https,) = [
+                    listener
+                    for listener in listeners
+                    if listener["Properties"]["Protocol"] == "HTTPS"
+                ]
+                assert https["Properties"]["SslPolicy"].startswith("ELBSecurityPolicy-TLS13")
+            else:
+                assert ports == [80]
+        assert len(certificates) == bool(answers["domain_name"])
+
+
+def _definition(state_machine: dict[str, Any]) -> dict[str, Any]:
+    """A state machine's definition, with its CloudFormation references as "REF"."""
+    body = state_machine["Properties"]["DefinitionString"]
+    parts = body["Fn::Join"][1] if isinstance(body, dict) else [body]
+    return json.loads("".join(part if isinstance(part, str) else "REF" for part in parts))
+
+
+def _attempts(state: dict[str, Any], error: str) -> int:
+    """How often a task state retries ``error``: its first retrier that matches decides."""
+    for retrier in state.get("Retry", []):
+        matches = retrier["ErrorEquals"]
+        if (
+            error in matches
+            or "States.ALL" in matches
+            or ("States.TaskFailed" in matches and not error.startswith("States."))
+        ):
+            return retrier["MaxAttempts"]
+    return 0
+
+
+@pytest.mark.parametrize("pipeline_variant", WITH_PIPELINE, ids=str)
+def test_pipeline(
+    pipeline_variant: str,
+    synthesized: dict[str, SynthReport],
+    rendered_variants: dict[str, Rendered],
+) -> None:
+    variant = rendered_variants[pipeline_variant]
+    answers = variant.answers
+    fargate = answers["training_compute"] == "fargate"
+    for environment in answers["environments"]:
+        config_file = variant.project_dir / "config" / f"{environment}.yaml"
+        config = yaml.safe_load(config_file.read_text())["pipeline"]
+        stack = synthesized[pipeline_variant].stack(variant.stage(environment), "Pipeline")
+
+        (machine,) = stack.resources("AWS::StepFunctions::StateMachine").values()
+        assert machine["Properties"]["LoggingConfiguration"]["Level"] == "ALL"
+        assert machine["Properties"]["TracingConfiguration"] == {"Enabled": True}
+        definition = _definition(machine)
+        assert definition["TimeoutSeconds"] == config["execution_timeout_minutes"] * 60
+        states = definition["States"]
+        assert definition["StartAt"] == "Export"
+        assert [states[s]["Next"] for s in ("Export", "Wait", "Train")] == [
+            "Wait",
+            "Train",
+            "Import",
+        ]
+        assert states["Import"]["End"] is True
+        assert states["Wait"]["Seconds"] == answers["pipeline_wait_seconds"]
+        for name in ("Export", "Train", "Import"):
+            state = states[name]
+            assert state["Catch"] == [
+                {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "NotifyFailure"}
+            ]
+            assert any(r["MaxAttempts"] > 0 and r["BackoffRate"] > 1 for r in state["Retry"])
+            # A data error fails at once: retrying cannot fix the data.
+            assert _attempts(state, "NoDataError") == 0
+            assert _attempts(state, "TooFewRowsError") == 0
+        for name in ("Export", "Import"):
+            assert _attempts(states[name], "States.TaskFailed") > 0
+        assert states["NotifyFailure"]["Resource"].endswith(":states:::sns:publish")
+        assert states["NotifyFailure"]["Next"] == "Failed"
+        assert states["Failed"]["Type"] == "Fail"
+
+        functions = {
+            fn["Properties"]["ImageConfig"]["Command"][0].split(".")[1]: fn["Properties"]
+            for fn in stack.resources("AWS::Lambda::Function").values()
+        }
+        expected_jobs = {"export_tables", "import_model"} | (set() if fargate else {"train_model"})
+        assert set(functions) == expected_jobs
+        log_groups = stack.resources("AWS::Logs::LogGroup")
+        for job, properties in functions.items():
+            assert properties["MemorySize"] == config[job]["memory_mb"]
+            assert properties["Timeout"] == config[job]["timeout_seconds"]
+            assert properties["TracingConfig"] == {"Mode": "Active"}
+            assert "VpcConfig" in properties
+            log_group = log_groups[properties["LoggingConfig"]["LogGroup"]["Ref"]]
+            assert log_group["Properties"]["RetentionInDays"] == config["log_retention_days"]
+        assert all(
+            group["Properties"]["RetentionInDays"] == config["log_retention_days"]
+            for group in log_groups.values()
+        )
+
+        task_definitions = stack.resources("AWS::ECS::TaskDefinition").values()
+        if fargate:
+            assert states["Train"]["Resource"].endswith(":states:::ecs:runTask.sync")
+            assert states["Train"]["TimeoutSeconds"] == (
+                config["fargate_training"]["timeout_minutes"] * 60
+            )
+            # A task that ran and failed is not started again.
+            assert _attempts(states["Train"], "States.TaskFailed") == 0
+            (task,) = task_definitions
+            assert task["Properties"]["Cpu"] == str(config["fargate_training"]["cpu"])
+            assert task["Properties"]["Memory"] == str(config["fargate_training"]["memory_mib"])
+            (container,) = task["Properties"]["ContainerDefinitions"]
+            assert container["LogConfiguration"]["LogDriver"] == "awslogs"
+            assert container["ReadonlyRootFilesystem"] is True
+        else:
+            assert states["Train"]["Resource"].endswith(":states:::lambda:invoke")
+            assert list(task_definitions) == []
+
+        schedules = [
+            s["Properties"]["ScheduleExpression"]
+            for s in stack.resources("AWS::Scheduler::Schedule").values()
+        ]
+        assert schedules == ([answers["pipeline_schedule"]] if answers["pipeline_schedule"] else [])
+
+        (topic,) = stack.resources("AWS::SNS::Topic").values()
+        assert "KmsMasterKeyId" in topic["Properties"]
+        (topic_policy,) = stack.resources("AWS::SNS::TopicPolicy").values()
+        assert any(
+            statement["Effect"] == "Deny"
+            and statement["Condition"]["Bool"]["aws:SecureTransport"] == "false"
+            for statement in topic_policy["Properties"]["PolicyDocument"]["Statement"]
+        )
+        (group,) = stack.resources("AWS::EC2::SecurityGroup").values()
+        assert "SecurityGroupIngress" not in group["Properties"]
+        assert [
+            (e["IpProtocol"], e["FromPort"]) for e in group["Properties"]["SecurityGroupEgress"]
+        ] == [("tcp", 443)]
+
+
+def _ingress_rules(stack: Stack) -> list[dict[str, Any]]:
+    """Every ingress rule of a stack: inline in its security groups, and standalone."""
+    inline = [
+        rule
+        for group in stack.resources("AWS::EC2::SecurityGroup").values()
+        for rule in group["Properties"].get("SecurityGroupIngress", [])
+    ]
+    standalone = [
+        rule["Properties"] for rule in stack.resources("AWS::EC2::SecurityGroupIngress").values()
+    ]
+    return inline + standalone
+
+
+def test_no_ssh_port_is_open_anywhere(name: str, synthesized: dict[str, SynthReport]) -> None:
+    opening_ssh = [
+        f"{stack.name}: {rule}"
+        for stack in synthesized[name].stacks.values()
+        for rule in _ingress_rules(stack)
+        if rule["IpProtocol"] == "-1" or rule["FromPort"] <= 22 <= rule["ToPort"]
+    ]
+    assert opening_ssh == []
+
+
+def _user_data(launch_template: dict[str, Any]) -> str:
+    """The literal text of a launch template's user data (its references left out)."""
+    user_data = launch_template["Properties"]["LaunchTemplateData"]["UserData"]["Fn::Base64"]
+    return "".join(part for part in user_data["Fn::Join"][1] if isinstance(part, str))
+
+
+@pytest.mark.parametrize("frontend_variant", WITH_FRONTEND, ids=str)
+def test_frontend(
+    frontend_variant: str,
+    synthesized: dict[str, SynthReport],
+    rendered_variants: dict[str, Rendered],
+) -> None:
+    variant = rendered_variants[frontend_variant]
+    answers = variant.answers
+    instance_type = answers["frontend_instance_type"]
+    # Graviton families have a "g" after their generation (t4g, m7g): they boot the arm64 image.
+    architecture = "arm64" if re.match(r"^[a-z]+[0-9]+g", instance_type) else "x86_64"
+    for environment in answers["environments"]:
+        config_file = variant.project_dir / "config" / f"{environment}.yaml"
+        config = yaml.safe_load(config_file.read_text())["frontend"]
+        stack = synthesized[frontend_variant].stack(variant.stage(environment), "Frontend")
+
+        (launch_template,) = stack.resources("AWS::EC2::LaunchTemplate").values()
+        data = launch_template["Properties"]["LaunchTemplateData"]
+        assert data["MetadataOptions"]["HttpTokens"] == "required"
+        assert data["InstanceType"] == instance_type
+        assert data["Monitoring"] == {"Enabled": True}
+        assert data["DisableApiTermination"] is (environment == "prod")
+        assert [device["Ebs"]["Encrypted"] for device in data["BlockDeviceMappings"]] == [True]
+        assert "KeyName" not in data
+        image = stack.template["Parameters"][data["ImageId"]["Ref"]]
+        assert image["Type"] == "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>"
+        assert image["Default"].startswith("/aws/service/ami-amazon-linux-latest/al2023-ami-")
+        assert image["Default"].endswith(f"-{architecture}")
+
+        user_data = _user_data(launch_template)
+        assert f"NODE_MAJOR={VERSIONS['default']['node_major']}" in user_data
+        assert "/etc/systemd/system/frontend.service" in user_data
+        assert "Restart=on-failure" in user_data
+
+        (group,) = stack.resources("AWS::AutoScaling::AutoScalingGroup").values()
+        assert (group["Properties"]["MinSize"], group["Properties"]["MaxSize"]) == ("1", "1")
+        assert group["Properties"]["HealthCheckType"] == "ELB"
+        assert group["UpdatePolicy"]["AutoScalingReplacingUpdate"] == {"WillReplace": True}
+        assert group["CreationPolicy"]["ResourceSignal"]["Count"] == 1
+        assert stack.resources("AWS::EC2::Instance") == {}
+
+        (target_group,) = stack.resources("AWS::ElasticLoadBalancingV2::TargetGroup").values()
+        assert target_group["Properties"]["HealthCheckPath"] == "/api/health"
+        (load_balancer,) = stack.resources("AWS::ElasticLoadBalancingV2::LoadBalancer").values()
+        assert load_balancer["Properties"]["Scheme"] == "internet-facing"
+        attributes = {
+            a["Key"]: a["Value"] for a in load_balancer["Properties"]["LoadBalancerAttributes"]
+        }
+        assert attributes["access_logs.s3.enabled"] == "true"
+        assert attributes["routing.http.drop_invalid_header_fields.enabled"] == "true"
+        protocols = sorted(
+            listener["Properties"]["Protocol"]
+            for listener in stack.resources("AWS::ElasticLoadBalancingV2::Listener").values()
+        )
+        assert protocols == (["HTTP", "HTTPS"] if config["domain_name"] else ["HTTP"])
+        assert len(stack.resources("AWS::CertificateManager::Certificate")) == bool(
+            config["domain_name"]
+        )
+
+        log_groups = stack.resources("AWS::Logs::LogGroup").values()
+        assert [g["Properties"]["RetentionInDays"] for g in log_groups] == [
+            config["log_retention_days"]
+        ] * 2
+
+        if answers["api_exposure"] == "api_gateway":
+            # The instance may call the API's internal load balancer; the rule lives in the
+            # front end's stack, so the API's stack does not depend on it.
+            assert any(rule["FromPort"] == 80 for rule in _ingress_rules(stack))
+            api = synthesized[frontend_variant].stack(variant.stage(environment), "Api")
+            assert "Frontend" not in json.dumps(api.template)

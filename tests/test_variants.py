@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from itertools import combinations
+import functools
+from itertools import combinations, product
 from typing import Any
 
+import jinja2
 import yaml
 
 from conftest import SUPPORTED, UNSUPPORTED
@@ -13,7 +15,7 @@ from matrix import TEMPLATE_ROOT
 COPIER_YML = TEMPLATE_ROOT / "copier.yml"
 
 
-def _questions() -> dict[str, dict[str, Any]]:
+def _all_questions() -> dict[str, dict[str, Any]]:
     class Loader(yaml.SafeLoader):
         pass
 
@@ -23,25 +25,45 @@ def _questions() -> dict[str, dict[str, Any]]:
         name: spec
         for document in documents
         for name, spec in document.items()
-        if not name.startswith("_") and isinstance(spec, dict) and spec.get("when") is not False
+        if not name.startswith("_") and isinstance(spec, dict)
     }
 
 
-QUESTIONS = _questions()
+ALL_QUESTIONS = _all_questions()
+QUESTIONS = {name: spec for name, spec in ALL_QUESTIONS.items() if spec.get("when") is not False}
 # Every toggle and every single-choice question is a dimension of the matrix.
 DIMENSIONS = {
     name: [True, False] if spec["type"] == "bool" else list(spec["choices"])
     for name, spec in QUESTIONS.items()
     if spec["type"] == "bool" or ("choices" in spec and not spec.get("multiselect"))
 }
+# Copier renders defaults and conditions with Ansible's filters available.
+JINJA = jinja2.Environment(extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"])
+CASTS = {"bool": lambda text: text == "True", "int": int}
+
+
+@functools.cache
+def _template(source: str) -> jinja2.Template:
+    return JINJA.from_string(source)
+
+
+def _render(value: Any, context: dict[str, Any], kind: str) -> Any:
+    if not (isinstance(value, str) and "{{" in value):
+        return value
+    text = _template(value).render(**context)
+    return CASTS.get(kind, str)(text)
 
 
 def effective(answers: dict[str, Any]) -> dict[str, Any]:
-    """The answers with defaults filled in, and questions that are not asked left out."""
-    values = {name: answers.get(name, QUESTIONS[name]["default"]) for name in DIMENSIONS}
-    network = values["with_api"] or values["with_pipeline"] or values["with_frontend"]
-    if not network:
-        del values["nat_gateways"]
+    """The dimensions' values as copier settles them: answers, else defaults (rendered like
+    copier renders them), and without the questions that copier does not ask."""
+    context: dict[str, Any] = {}
+    values: dict[str, Any] = {}
+    for name, spec in ALL_QUESTIONS.items():
+        context[name] = answers.get(name, _render(spec.get("default"), context, spec["type"]))
+        asked = _render(spec.get("when", True), context, "bool")
+        if name in DIMENSIONS and asked:
+            values[name] = context[name]
     return values
 
 
@@ -52,12 +74,13 @@ def pairs(values: dict[str, Any]) -> set[tuple[tuple[str, Any], tuple[str, Any]]
 def test_every_pair_of_values_is_covered_or_refused() -> None:
     covered = set().union(*(pairs(effective(a)) for a in SUPPORTED.values()))
     refused = set().union(*(pairs(effective(v["answers"])) for v in UNSUPPORTED.values()))
-    every_pair = {
-        ((a, va), (b, vb))
-        for a, b in combinations(sorted(DIMENSIONS), 2)
-        for va in DIMENSIONS[a]
-        for vb in DIMENSIONS[b]
-    }
+    # The pairs that can occur: both questions asked in some combination of answers.
+    every_pair = set().union(
+        *(
+            pairs(effective(dict(zip(DIMENSIONS, values, strict=True))))
+            for values in product(*DIMENSIONS.values())
+        )
+    )
     missing = sorted(every_pair - covered - refused, key=str)
     assert missing == [], f"no variant covers or refuses: {missing}"
 

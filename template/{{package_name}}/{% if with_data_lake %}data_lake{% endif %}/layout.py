@@ -2,11 +2,12 @@
 spelling them out again.
 
 Main bucket:
-    raw/            exported source tables: raw/<table>/dt=<YYYY-MM-DD>/<table>.csv
-    processed/      cleaned, joined tables a team derives from raw/
-    models/         trained models: models/<run_id>/ and the serving pointer models/latest.json
-    logs/           application and job logs a team keeps next to its data (expire, see config)
-    drift_reports/  one report per training run, comparing its features with the previous ones
+    raw/               exported source tables: raw/<table>/dt=<YYYY-MM-DD>/<table>.csv
+    processed/         cleaned, joined tables a team derives from raw/
+    models/            trained models: models/<run_id>/ and the serving pointer models/latest.json
+    logs/              application and job logs a team keeps next to its data (expire, see config)
+    drift_reports/     one report per training run, comparing its features with the previous ones
+    training_results/  one summary per training run: its metrics and where it wrote what
 
 Features bucket (versioned): features/<table>/latest.csv, one object version per training run.
 """
@@ -16,6 +17,10 @@ PROCESSED = "processed/"
 MODELS = "models/"
 LOGS = "logs/"
 DRIFT_REPORTS = "drift_reports/"
+TRAINING_RESULTS = "training_results/"
 FEATURES = "features/"
 
-MAIN_BUCKET_PREFIXES = (RAW, PROCESSED, MODELS, LOGS, DRIFT_REPORTS)
+# The model the API serves: only the pipeline's import step writes it.
+SERVING_POINTER = f"{MODELS}latest.json"
+
+MAIN_BUCKET_PREFIXES = (RAW, PROCESSED, MODELS, LOGS, DRIFT_REPORTS, TRAINING_RESULTS)

@@ -1,0 +1,358 @@
+"""The front end: the Next.js app of runtime/ on an EC2 instance behind a public load balancer."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_autoscaling as autoscaling
+from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_route53 as route53
+from aws_cdk import aws_route53_targets as targets
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_assets as assets
+from constructs import Construct
+
+from ..logging_retention import retention_days
+from ..nag import allow_wildcards
+from ..settings import DnsSettings, FrontendSettings
+
+COMPONENT_DIR = Path(__file__).resolve().parent
+RUNTIME_DIR = COMPONENT_DIR / "runtime"
+USER_DATA_SCRIPT = COMPONENT_DIR / "user_data.sh"
+AGENT_CONFIG = COMPONENT_DIR / "cloudwatch_agent.json"
+# What the instance does not need from runtime/: installed packages and local builds.
+RUNTIME_EXCLUDES = ["node_modules", ".next", "out", "next-env.d.ts", "*.tsbuildinfo"]
+APP_PORT = 3000
+HEALTH_CHECK_PATH = "/api/health"
+# Installing Node.js and the app's packages and building it, on the smallest instance.
+BOOT_TIMEOUT = cdk.Duration.minutes(25)
+
+
+class Frontend(cdk.Stack):
+    """Creates the jury's web page and exposes ``url``, ``load_balancer`` and
+    ``auto_scaling_group``.
+
+    One Amazon Linux 2023 instance in the workload subnets, kept by an Auto Scaling group of
+    one, runs the app under systemd; an internet-facing load balancer sends it the traffic
+    (HTTPS when a domain is configured). The instance has no key pair and no SSH port: Session
+    Manager reaches it. Its user data installs Node.js, downloads the app (an S3 asset built
+    from runtime/ at deploy time), builds it and starts it with ``API_URL``; a new version of
+    the app is a new asset, hence new user data, and the deploy replaces the instance.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: FrontendSettings,
+        dns: DnsSettings,
+        vpc: ec2.IVpc,
+        workload_subnets: ec2.SubnetSelection,
+        access_logs_bucket: s3.IBucket,
+        api_url: str,
+        api_load_balancer: ec2.IConnectable | None,
+        removal_policy: cdk.RemovalPolicy,
+        **kwargs: Any,
+    ) -> None:
+        """``api_url`` is the model API's address as the instance calls it; ``api_load_balancer``
+        is the API's internal load balancer that the instance is let into on port 80, or None
+        when the API is reached over the internet."""
+        super().__init__(scope, construct_id, **kwargs)
+        log_groups = {
+            name: logs.LogGroup(
+                self,
+                f"{name.capitalize()}Logs",
+                retention=retention_days(settings.log_retention_days),
+                removal_policy=removal_policy,
+            )
+            for name in ("app", "boot")
+        }
+        app_source = assets.Asset(
+            self, "AppSource", path=str(RUNTIME_DIR), exclude=RUNTIME_EXCLUDES
+        )
+        metrics_namespace = self.stack_name
+        role = self._server_role(
+            app_source=app_source, log_groups=log_groups, metrics_namespace=metrics_namespace
+        )
+
+        security_group = ec2.SecurityGroup(
+            self,
+            "ServerSecurityGroup",
+            vpc=vpc,
+            description="Front end instance: traffic from its load balancer only",
+            allow_all_outbound=False,
+        )
+        security_group.add_egress_rule(
+            ec2.Peer.any_ipv4(),
+            ec2.Port.tcp(443),
+            "HTTPS: packages, the npm registry, Session Manager and other AWS APIs",
+        )
+        if api_load_balancer is not None:
+            # Both rules land in this stack, beside the group that asks for them: the API's
+            # stack does not depend on this one, so the two stacks form no cycle.
+            security_group.connections.allow_to(
+                api_load_balancer, ec2.Port.tcp(80), "to the model API internal load balancer"
+            )
+        elif api_url.startswith("http://"):
+            # The API's public load balancer without a domain answers plain HTTP, via NAT.
+            security_group.add_egress_rule(
+                ec2.Peer.any_ipv4(), ec2.Port.tcp(80), "to the model API public load balancer"
+            )
+
+        instance_type = ec2.InstanceType(settings.instance_type)
+        # Graviton instance types (t4g, m7g, ...) boot the arm64 image.
+        cpu_type = (
+            ec2.AmazonLinuxCpuType.ARM_64
+            if instance_type.architecture == ec2.InstanceArchitecture.ARM_64
+            else ec2.AmazonLinuxCpuType.X86_64
+        )
+        user_data = ec2.UserData.for_linux()
+        launch_template = ec2.LaunchTemplate(
+            self,
+            "LaunchTemplate",
+            instance_type=instance_type,
+            # AWS's public SSM parameter, resolved by CloudFormation at each deploy: nothing is
+            # looked up at synth, and a deploy after AWS publishes a new image replaces the
+            # instance with one booted from it.
+            machine_image=ec2.MachineImage.latest_amazon_linux2023(cpu_type=cpu_type),
+            role=role,
+            security_group=security_group,
+            user_data=user_data,
+            require_imdsv2=True,
+            detailed_monitoring=True,
+            disable_api_termination=settings.termination_protection,
+            block_devices=[
+                ec2.BlockDevice(
+                    device_name="/dev/xvda",
+                    volume=ec2.BlockDeviceVolume.ebs(
+                        settings.volume_size_gib,
+                        encrypted=True,
+                        volume_type=ec2.EbsDeviceVolumeType.GP3,
+                        delete_on_termination=True,
+                    ),
+                )
+            ],
+        )
+        self.auto_scaling_group = autoscaling.AutoScalingGroup(
+            self,
+            "Server",
+            vpc=vpc,
+            vpc_subnets=workload_subnets,
+            launch_template=launch_template,
+            min_capacity=1,
+            max_capacity=1,
+            # The load balancer's health check counts: an instance whose app stops answering
+            # is replaced.
+            health_checks=autoscaling.HealthChecks.with_additional_checks(
+                additional_types=[autoscaling.AdditionalHealthCheckType.ELB],
+                grace_period=BOOT_TIMEOUT,
+            ),
+            # A deploy waits for the new instance's signal (its app answers), then removes the
+            # old one; without the signal it rolls back and the old instance keeps serving.
+            signals=autoscaling.Signals.wait_for_all(timeout=BOOT_TIMEOUT),
+            update_policy=autoscaling.UpdatePolicy.replacing_update(),
+        )
+        cdk.Validations.of(self.auto_scaling_group).acknowledge(
+            cdk.Acknowledgment(
+                id="AwsSolutions-AS3",
+                reason="A group of one instance that never scales: its only events are "
+                "replacements, which the deploy reports and the group's activity history keeps.",
+            )
+        )
+        user_data.add_signal_on_exit_command(self.auto_scaling_group)
+        user_data.add_commands(
+            *self._boot_values(
+                app_source=app_source,
+                api_url=api_url,
+                agent_config=_agent_config(
+                    log_groups={name: group.log_group_name for name, group in log_groups.items()},
+                    metrics_namespace=metrics_namespace,
+                ),
+            ),
+            USER_DATA_SCRIPT.read_text(encoding="utf-8"),
+        )
+
+        self.load_balancer, self.url = self._load_balancer(
+            settings,
+            dns=dns,
+            vpc=vpc,
+            access_logs_bucket=access_logs_bucket,
+        )
+
+        cdk.CfnOutput(self, "Url", value=self.url, description="The front end's address")
+        cdk.CfnOutput(
+            self,
+            "AutoScalingGroupName",
+            value=self.auto_scaling_group.auto_scaling_group_name,
+            description="The group that keeps the instance; its instance is reached with "
+            "`aws ssm start-session`",
+        )
+        cdk.CfnOutput(self, "AppLogGroupName", value=log_groups["app"].log_group_name)
+
+    def _server_role(
+        self,
+        *,
+        app_source: assets.Asset,
+        log_groups: dict[str, logs.LogGroup],
+        metrics_namespace: str,
+    ) -> iam.Role:
+        """Session Manager, the CloudWatch agent's logs and metrics, the app's source: no more."""
+        role = iam.Role(
+            self,
+            "ServerRole",
+            assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
+            description="Front end instance",
+            managed_policies=[
+                iam.ManagedPolicy.from_aws_managed_policy_name("AmazonSSMManagedInstanceCore")
+            ],
+        )
+        cdk.Validations.of(role).acknowledge(
+            cdk.Acknowledgment(
+                id="AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/"
+                "AmazonSSMManagedInstanceCore]",
+                reason="Session Manager's documented policy for its agent, maintained by AWS as "
+                "the agent changes; it replaces SSH, which the instance does not offer.",
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["s3:GetObject"],
+                resources=[app_source.bucket.arn_for_objects(app_source.s3_object_key)],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                resources=[group.log_group_arn for group in log_groups.values()],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["cloudwatch:PutMetricData"],
+                resources=["*"],
+                conditions={"StringEquals": {"cloudwatch:namespace": metrics_namespace}},
+            )
+        )
+        allow_wildcards(
+            role,
+            patterns=[r"Resource::\*"],
+            reason="cloudwatch:PutMetricData has no resource-level permissions; a condition "
+            "holds the role to the front end's own metric namespace instead.",
+        )
+        return role
+
+    def _boot_values(
+        self, *, app_source: assets.Asset, api_url: str, agent_config: str
+    ) -> list[str]:
+        """The values user_data.sh reads, as shell assignments that CloudFormation completes.
+
+        The app's S3 key is its content hash, so a changed app changes the user data, and the
+        deploy replaces the instance with one that runs the new version.
+        """
+        values = {
+            "APP_ARCHIVE_URL": app_source.s3_object_url,
+            "API_URL": api_url,
+            "APP_PORT": str(APP_PORT),
+            "HEALTH_CHECK_PATH": HEALTH_CHECK_PATH,
+            "AWS_REGION": self.region,
+            "AGENT_CONFIG": agent_config,
+        }
+        return [f"readonly {name}={shlex.quote(value)}" for name, value in values.items()]
+
+    def _load_balancer(
+        self,
+        settings: FrontendSettings,
+        *,
+        dns: DnsSettings,
+        vpc: ec2.IVpc,
+        access_logs_bucket: s3.IBucket,
+    ) -> tuple[elbv2.ApplicationLoadBalancer, str]:
+        """The public entry: HTTPS with a certificate and HTTP redirected to it when a domain
+        is configured, plain HTTP on the AWS-generated address otherwise."""
+        load_balancer = elbv2.ApplicationLoadBalancer(
+            self,
+            "LoadBalancer",
+            vpc=vpc,
+            internet_facing=True,
+            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
+            drop_invalid_header_fields=True,
+        )
+        load_balancer.log_access_logs(access_logs_bucket, prefix="frontend-load-balancer")
+
+        if settings.domain_name:
+            zone = route53.HostedZone.from_hosted_zone_attributes(
+                self, "Zone", hosted_zone_id=dns.hosted_zone_id, zone_name=dns.hosted_zone_name
+            )
+            certificate = acm.Certificate(
+                self,
+                "Certificate",
+                domain_name=settings.domain_name,
+                validation=acm.CertificateValidation.from_dns(zone),
+            )
+            load_balancer.add_redirect(source_port=80, target_port=443)
+            listener = load_balancer.add_listener(
+                "Https",
+                port=443,
+                certificates=[certificate],
+                ssl_policy=elbv2.SslPolicy.RECOMMENDED_TLS,
+            )
+            route53.ARecord(
+                self,
+                "AliasRecord",
+                zone=zone,
+                record_name=settings.domain_name,
+                target=route53.RecordTarget.from_alias(targets.LoadBalancerTarget(load_balancer)),
+            )
+            url = f"https://{settings.domain_name}"
+            exposure = "It answers HTTPS on 443 and redirects HTTP on 80 to it."
+        else:
+            listener = load_balancer.add_listener("Http", port=80)
+            url = f"http://{load_balancer.load_balancer_dns_name}"
+            exposure = (
+                "It answers plain HTTP on 80 because no domain is configured (frontend."
+                "domain_name is empty), so no certificate can be issued; the page holds no "
+                "secrets and the API behind it is reached from the server side only."
+            )
+        cdk.Validations.of(load_balancer).acknowledge(
+            cdk.Acknowledgment(
+                id="AwsSolutions-EC23",
+                reason="The front end's public entry: the jury's browsers reach it from anywhere. "
+                + exposure,
+            )
+        )
+
+        listener.add_targets(
+            "App",
+            port=APP_PORT,
+            protocol=elbv2.ApplicationProtocol.HTTP,
+            targets=[self.auto_scaling_group],
+            health_check=elbv2.HealthCheck(
+                path=HEALTH_CHECK_PATH,
+                healthy_threshold_count=2,
+                interval=cdk.Duration.seconds(15),
+            ),
+            deregistration_delay=cdk.Duration.seconds(30),
+        )
+        return load_balancer, url
+
+
+def _agent_config(*, log_groups: dict[str, str], metrics_namespace: str) -> str:
+    """cloudwatch_agent.json with its log group names and metric namespace filled in.
+
+    The file names each log group by its key here ("app", "boot"); the stack knows their
+    real names only at deploy time.
+    """
+    config = json.loads(AGENT_CONFIG.read_text(encoding="utf-8"))
+    for entry in config["logs"]["logs_collected"]["files"]["collect_list"]:
+        entry["log_group_name"] = log_groups[entry["log_group_name"]]
+    config["metrics"]["namespace"] = metrics_namespace
+    return json.dumps(config, separators=(",", ":"))
