@@ -32,10 +32,10 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from matrix import load_variants, render  # noqa: E402
+from matrix import load_variants, project_environment, render  # noqa: E402
 
 RESULTS = ROOT / "bench-results"
-ENV = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+ENV = {**project_environment(), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
 ALL_ON = load_variants()["supported"]["all_on"]
 
 # One variant synthesized exactly as tests/conftest.py's `synthesized` fixture does it.

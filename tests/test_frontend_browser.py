@@ -17,7 +17,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -30,7 +29,7 @@ from typing import Any
 import pytest
 
 from conftest import SUPPORTED
-from matrix import TEMPLATE_ROOT, render
+from matrix import TEMPLATE_ROOT, project_environment, render
 
 pytestmark = pytest.mark.slow
 
@@ -82,7 +81,7 @@ def run(command: list[str], cwd: Path, timeout: int, **env: str) -> None:
     result = subprocess.run(
         command,
         cwd=cwd,
-        env={**os.environ, **env},
+        env={**project_environment(), **env},
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -98,7 +97,7 @@ def serving(command: list[str], cwd: Path, log: Path, ready_url: str, timeout: i
         process = subprocess.Popen(
             command,
             cwd=cwd,
-            env={**os.environ, **env},
+            env={**project_environment(), **env},
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -187,23 +186,25 @@ def test_the_page_shows_a_prediction_of_the_model_the_pipeline_trained(
 
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     screenshot = SCREENSHOT_DIR / "frontend-prediction.png"
+    screenshot.unlink(missing_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.set_default_timeout(PAGE_TIMEOUT_MS)
             page.goto(frontend)
+            try:
+                expect(page.get_by_test_id("model-info")).to_contain_text(model["run_id"])
+                for label, value in FLOWER.items():
+                    page.get_by_label(label, exact=True).fill(value)
+                page.get_by_role("button", name="Predict").click()
 
-            expect(page.get_by_test_id("model-info")).to_contain_text(model["run_id"])
-            for label, value in FLOWER.items():
-                page.get_by_label(label, exact=True).fill(value)
-            page.get_by_role("button", name="Predict").click()
-
-            prediction = page.get_by_test_id("prediction")
-            expect(prediction.get_by_test_id("predicted-class")).to_have_text("virginica")
-            expect(prediction).to_contain_text("%")
-            page.screenshot(path=str(screenshot), full_page=True)
+                prediction = page.get_by_test_id("prediction")
+                expect(prediction.get_by_test_id("predicted-class")).to_have_text("virginica")
+                expect(prediction).to_contain_text("%")
+            finally:
+                # Kept either way: on a failure it shows what the page showed instead.
+                page.screenshot(path=str(screenshot), full_page=True)
         finally:
             browser.close()
     assert screenshot.stat().st_size > 0, screenshot
-    print(f"screenshot: {screenshot}", file=sys.stderr)

@@ -8,13 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from matrix import render
+from matrix import project_environment, render
 
 pytestmark = pytest.mark.slow
 
 
 def run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=900)
+    return subprocess.run(
+        command, cwd=cwd, env=project_environment(), capture_output=True, text=True, timeout=900
+    )
 
 
 def test_defaults_project_tests_pass(tmp_path: Path) -> None:

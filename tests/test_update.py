@@ -31,7 +31,7 @@ import yaml
 from copier.errors import UserMessageError
 from packaging.version import Version
 
-from matrix import TEMPLATE_ROOT, SynthReport, synthesize
+from matrix import TEMPLATE_ROOT, SynthReport, project_environment, synthesize
 
 OLD_KEY = "raw_transition_to_infrequent_access_days"
 # Same length as the old name, so that version B's code formats exactly like version A's.
@@ -371,7 +371,14 @@ def test_updated_project_passes_its_own_tests_and_lint(
     project = team_project_updated(template_repo, tmp_path)
 
     def run(*command: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=900)
+        return subprocess.run(
+            command,
+            cwd=project,
+            env=project_environment(),
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
 
     sync = run(uv, "sync", "--python", recorded_answers(project)["python_version"])
     assert sync.returncode == 0, sync.stderr
