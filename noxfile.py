@@ -47,8 +47,61 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """The template's test suite: questions, render, synth of every variant, generated suite."""
+    session.install(*test_requirements(), *dependency_group("smoke"))
+    ensure_chromium(session)
+    session.run("pytest", *session.posargs, env={"SECURITY_TOOLS_BIN": security_tools(session)})
+
+
+@nox.session
+def smoke(session: nox.Session) -> None:
+    """Deploy the smoke variant to moto's CloudFormation and run its pipeline in moto's Step
+    Functions, offline (tests/test_smoke_deploy.py; docs/security.md says what it covers)."""
+    session.install(*test_requirements(), *dependency_group("smoke"))
+    session.run("pytest", "-m", "slow", "tests/test_smoke_deploy.py", *session.posargs)
+
+
+@nox.session
+def docs_security(session: nox.Session) -> None:
+    """Regenerate the list of exceptions in docs/security.md from the synthesized variants."""
     session.install(*test_requirements())
-    session.run("pytest", *session.posargs)
+    session.run("python", "scripts/security_reference.py")
+
+
+def dependency_group(name: str) -> list[str]:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["dependency-groups"][name]
+
+
+def security_tools(session: nox.Session) -> str:
+    """cfn-lint and checkov (the `security` group) in an environment of their own, for
+    tests/test_security.py: checkov pins packaging<24, which pytest cannot use. Returns the
+    environment's bin directory."""
+    environment = ROOT / ".nox" / "security-tools"
+    python = environment / "bin" / "python"
+    if not python.exists():
+        session.run("uv", "venv", "--quiet", str(environment), external=True)
+    session.run(
+        "uv", "pip", "install", "--quiet", "--python", str(python), *dependency_group("security"),
+        external=True,
+    )  # fmt: skip
+    return str(environment / "bin")
+
+
+def ensure_chromium(session: nox.Session) -> None:
+    """The front end's browser test drives the system's Chromium; no browser is downloaded.
+
+    Where it is missing and this is a Debian-like machine we administer (CI, a fresh dev box
+    as root), install Debian's package; elsewhere the test says how to get one.
+    """
+    if os.environ.get("CHROMIUM_PATH") or shutil.which("chromium"):
+        return
+    if shutil.which("apt-get") and os.geteuid() == 0:
+        session.log("installing Debian's chromium for the browser test")
+        env = {"DEBIAN_FRONTEND": "noninteractive"}
+        session.run("apt-get", "update", "-qq", external=True, env=env)
+        session.run(
+            "apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium",
+            "fonts-liberation", external=True, env=env,
+        )  # fmt: skip
 
 
 @nox.session
@@ -91,11 +144,16 @@ def demo(session: nox.Session) -> None:
     session.run("copier", "copy", "--trust", "--defaults", "--quiet", str(ROOT), str(target))
     answers = yaml.safe_load((target / ".copier-answers.yml").read_text())
     with session.chdir(target):
-        session.run("uv", "sync", "--python", answers["python_version"], external=True)
+        # The project's own .venv, not this session's environment that nox points uv at.
+        project_env = {"UV_PROJECT_ENVIRONMENT": str(target / ".venv"), "VIRTUAL_ENV": None}
+        session.run(
+            "uv", "sync", "--python", answers["python_version"], external=True, env=project_env
+        )
         session.run("npm", "install", "--no-audit", "--no-fund", external=True)
         session.run(
-            "uv", "run", "--no-sync", "npx", "cdk", "synth", "--all", "--quiet", external=True
-        )
+            "uv", "run", "--no-sync", "npx", "cdk", "synth", "--all", "--quiet",
+            external=True, env=project_env,
+        )  # fmt: skip
     outdir = target / "cdk.out"
     stacks = sorted(
         artifact["displayName"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,16 @@ import yaml
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
 VARIANTS_FILE = TEMPLATE_ROOT / "tests" / "variants.yaml"
+
+
+def project_environment() -> dict[str, str]:
+    """The environment for commands run inside a rendered project.
+
+    nox points uv at its own session environment (UV_PROJECT_ENVIRONMENT, VIRTUAL_ENV); a
+    rendered project must get, and run in, its own .venv instead.
+    """
+    hidden = {"UV_PROJECT_ENVIRONMENT", "VIRTUAL_ENV"}
+    return {name: value for name, value in os.environ.items() if name not in hidden}
 
 
 def load_variants() -> dict[str, dict[str, Any]]:
@@ -64,6 +75,10 @@ class SynthReport:
     error: str | None = None
     nag_findings: list[str] = field(default_factory=list)
     stacks: dict[str, Stack] = field(default_factory=dict)
+    # The cloud assembly (cdk.out), which the security gates scan.
+    outdir: Path | None = None
+    # Rules acknowledged on the app or a whole stage, "<path>: <rule id>" (there must be none).
+    scope_acknowledgements: list[str] = field(default_factory=list)
 
     def stack(self, stage: str, component: str) -> Stack:
         return self.stacks[f"{stage}/{component}"]
@@ -102,6 +117,17 @@ def _nag_findings(outdir: Path) -> list[str]:
     return findings
 
 
+def _scope_acknowledgements(app: Any) -> list[str]:
+    """Acknowledgements recorded on the app or a stage itself, which cover all they hold."""
+    return [
+        f"{scope.node.path or '(app)'}: {rule_id}"
+        for scope in [app, *app.node.children]
+        for entry in scope.node.metadata
+        if entry.type == "aws:cdk:acknowledged-rules"
+        for rule_id in entry.data
+    ]
+
+
 def synthesize(
     project_dir: Path, package_name: str, outdir: Path, *, builtin_validation: bool = True
 ) -> SynthReport:
@@ -124,8 +150,13 @@ def synthesize(
                 error=str(error),
                 nag_findings=_nag_findings(outdir),
                 stacks=_read_stacks(outdir),
+                outdir=outdir,
             )
-        return SynthReport(stacks=_read_stacks(outdir))
+        return SynthReport(
+            stacks=_read_stacks(outdir),
+            outdir=outdir,
+            scope_acknowledgements=_scope_acknowledgements(app),
+        )
     finally:
         sys.path.remove(str(project_dir))
         _purge_modules(package_name)

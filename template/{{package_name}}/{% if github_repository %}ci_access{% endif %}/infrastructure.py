@@ -10,6 +10,8 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from ..nag import acknowledge_compliance
+
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 # The roles `cdk bootstrap` creates; `cdk deploy` assumes them and does everything through them.
 BOOTSTRAP_ROLES = ("deploy", "file-publishing", "image-publishing", "lookup")
@@ -115,6 +117,13 @@ class CiAccess(cdk.Stack):
                         for kind in BOOTSTRAP_ROLES
                     ],
                 )
+            )
+            acknowledge_compliance(
+                role,
+                "IAMNoInlinePolicy",
+                reason="The role's one statement, sts:AssumeRole on its environment's CDK "
+                "bootstrap roles, lives and goes with the role and can be attached to no "
+                "other principal.",
             )
             self.deploy_roles[environment] = role
             cdk.CfnOutput(

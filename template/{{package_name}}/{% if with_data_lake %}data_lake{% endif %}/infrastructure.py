@@ -8,17 +8,30 @@ import aws_cdk as cdk
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from ..constants import COMPLIANCE_PACK
+from ..nag import acknowledge_compliance
 from ..settings import DataLakeSettings
+from ..static_analysis import skip_checkov
 from . import layout
+
+# The data buckets' encryption. A compliance pack asks for KMS: S3's AWS-managed key, with a
+# bucket key that spares a KMS request per object. Without one, S3-managed keys keep reads
+# free of KMS request charges.
+DATA_ENCRYPTION = (
+    s3.BucketEncryption.S3_MANAGED if COMPLIANCE_PACK == "none" else s3.BucketEncryption.KMS_MANAGED
+)
 
 
 class DataLake(cdk.Stack):
     """Creates the data lake's buckets and exposes them as ``data_bucket``,
     ``features_bucket`` and ``access_logs_bucket``.
 
-    Every bucket blocks public access, refuses plain HTTP and is encrypted. Unless the removal
-    policy is DESTROY (an environment whose config says its data is disposable), the buckets
-    and their objects outlive the stack.
+    Every bucket blocks public access, refuses plain HTTP and is encrypted (``DATA_ENCRYPTION``
+    for the data and features buckets; S3-managed keys for the access-log bucket, as log
+    delivery accepts nothing else). Every bucket is versioned, and a superseded version
+    expires after the days its config names. Unless the removal policy is DESTROY (an
+    environment whose config says its data is disposable), the buckets and their objects
+    outlive the stack.
     """
 
     def __init__(
@@ -36,13 +49,28 @@ class DataLake(cdk.Stack):
 
         self.access_logs_bucket = self._bucket(
             "AccessLogs",
-            versioned=False,
+            # S3 and load balancer log delivery accept no other encryption.
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            versioned=True,
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="expire-access-logs",
                     expiration=cdk.Duration.days(settings.access_logs_expiration_days),
-                )
+                ),
+                self._housekeeping_rule(settings.noncurrent_version_expiration_days),
             ],
+        )
+        skip_checkov(
+            self.access_logs_bucket,
+            "CKV_AWS_18",
+            reason="This bucket receives the server access logs of the other buckets; logging "
+            "its own access would write logs about log delivery, endlessly.",
+        )
+        acknowledge_compliance(
+            self.access_logs_bucket,
+            "S3DefaultEncryptionKMS",
+            reason="S3 server access logs and load balancer access logs can only be delivered "
+            "to a bucket encrypted with S3-managed keys (SSE-S3).",
         )
         cdk.Validations.of(self.access_logs_bucket).acknowledge(
             cdk.Acknowledgment(
@@ -54,6 +82,7 @@ class DataLake(cdk.Stack):
 
         self.data_bucket = self._bucket(
             "Data",
+            encryption=DATA_ENCRYPTION,
             versioned=True,
             server_access_logs_bucket=self.access_logs_bucket,
             server_access_logs_prefix="data/",
@@ -81,6 +110,7 @@ class DataLake(cdk.Stack):
 
         self.features_bucket = self._bucket(
             "Features",
+            encryption=DATA_ENCRYPTION,
             versioned=True,
             server_access_logs_bucket=self.access_logs_bucket,
             server_access_logs_prefix="features/",
@@ -88,6 +118,15 @@ class DataLake(cdk.Stack):
                 self._housekeeping_rule(settings.features_noncurrent_version_expiration_days)
             ],
         )
+
+        for bucket in (self.access_logs_bucket, self.data_bucket, self.features_bucket):
+            acknowledge_compliance(
+                bucket,
+                "S3BucketReplicationEnabled",
+                reason="Versioning and the bucket's retention keep the data from deletion and "
+                "overwrites; a copy in a second region, at twice the storage cost, is for a team "
+                "whose data cannot be rebuilt from its sources.",
+            )
 
         cdk.CfnOutput(self, "DataBucketName", value=self.data_bucket.bucket_name)
         cdk.CfnOutput(self, "FeaturesBucketName", value=self.features_bucket.bucket_name)
@@ -109,9 +148,9 @@ class DataLake(cdk.Stack):
             construct_id,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             enforce_ssl=True,
-            # S3-managed keys: S3 and load balancer access logs can be delivered to no other kind.
-            encryption=s3.BucketEncryption.S3_MANAGED,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            # With SSE-KMS, one data key per bucket instead of a KMS request per object.
+            bucket_key_enabled=kwargs["encryption"] == s3.BucketEncryption.KMS_MANAGED or None,
             removal_policy=self._removal_policy,
             auto_delete_objects=destroy,
             **kwargs,

@@ -6,10 +6,10 @@ from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from ..logging_retention import retention_days
+from ..log_groups import log_group
+from ..nag import acknowledge_compliance
 from ..settings import NetworkSettings
 
 
@@ -33,7 +33,13 @@ class Network(cdk.Stack):
         super().__init__(scope, construct_id, **kwargs)
 
         subnets = [
-            ec2.SubnetConfiguration(name="public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24),
+            # Load balancers and NAT gateways need no address assigned at launch.
+            ec2.SubnetConfiguration(
+                name="public",
+                subnet_type=ec2.SubnetType.PUBLIC,
+                cidr_mask=24,
+                map_public_ip_on_launch=False,
+            ),
             ec2.SubnetConfiguration(
                 name="isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=24
             ),
@@ -46,16 +52,11 @@ class Network(cdk.Stack):
                 ),
             )
 
-        flow_logs = logs.LogGroup(
+        flow_logs = log_group(
             self,
             "FlowLogs",
-            retention=retention_days(settings.flow_log_retention_days),
+            days=settings.flow_log_retention_days,
             removal_policy=removal_policy,
-        )
-        zones: dict[str, Any] = (
-            {"availability_zones": settings.availability_zones}
-            if settings.availability_zones
-            else {"max_azs": 2}
         )
         self.vpc = ec2.Vpc(
             self,
@@ -73,10 +74,33 @@ class Network(cdk.Stack):
             gateway_endpoints={
                 "S3": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.S3)
             },
-            **zones,
+            max_azs=2,
         )
+        acknowledge_compliance(
+            self.vpc.node.find_child("All"),
+            "IAMNoInlinePolicy",
+            reason="The flow log's role holds one policy, CDK's grant to write this VPC's flow "
+            "log group: created and deleted with the role, attachable to no other principal.",
+        )
+        for subnet in self.vpc.public_subnets:
+            acknowledge_compliance(
+                subnet,
+                "VPCNoUnrestrictedRouteToIGW",
+                reason="A public subnet's route to the internet gateway is what makes it public: "
+                "it holds the internet-facing load balancers and the NAT gateways, and no "
+                "instance; workloads run in the private or isolated subnets.",
+            )
         self.workload_subnets = ec2.SubnetSelection(
             subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS
             if settings.nat_gateways > 0
             else ec2.SubnetType.PRIVATE_ISOLATED
         )
+
+    @property
+    def availability_zones(self) -> list[str]:
+        """The region's first two zones, chosen by CloudFormation at deploy time.
+
+        With a fixed account CDK would otherwise look the zones up with AWS credentials at
+        synth; these references need no lookup and name no zone that an account may lack.
+        """
+        return [cdk.Fn.select(index, cdk.Fn.get_azs()) for index in range(2)]
