@@ -38,33 +38,27 @@ RESULTS = ROOT / "bench-results"
 ENV = {**project_environment(), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
 ALL_ON = load_variants()["supported"]["all_on"]
 
-# One variant synthesized exactly as tests/conftest.py's `synthesized` fixture does it.
+# One variant, rendered and synthesized exactly as a matrix worker does it, in its own process.
 SYNTH_ONE = """
 import sys
 from pathlib import Path
 sys.path.insert(0, {tests!r})
-from matrix import render, synthesize, load_variants
-name, work = sys.argv[1], Path(sys.argv[2])
-answers = render(load_variants()["supported"][name], work / "project")
-report = synthesize(work / "project", answers["package_name"], work / "cdk.out",
-                    builtin_validation=name == "all_on")
+from matrix import _render_and_synthesize
+[(name, answers, report)] = _render_and_synthesize([sys.argv[1]], Path(sys.argv[2]))
 assert report.error is None and not report.nag_findings, report.error
 """
 
-# The whole matrix, as the test session runs it: every variant rendered, then synthesized.
+# The whole matrix, as the test session's `matrix` fixture runs it.
 SYNTH_ALL = """
 import sys
 from pathlib import Path
 sys.path.insert(0, {tests!r})
-from matrix import render, synthesize, load_variants
-work = Path(sys.argv[1])
-variants = load_variants()["supported"]
-rendered = {{name: render(answers, work / name) for name, answers in variants.items()}}
-for name, answers in rendered.items():
-    report = synthesize(work / name, answers["package_name"], work / "out" / name,
-                        builtin_validation=name == "all_on")
-    assert report.error is None and not report.nag_findings, (name, report.error)
-print(len(variants))
+from matrix import run_matrix
+if __name__ == "__main__":
+    results = run_matrix(Path(sys.argv[1]))
+    failed = [name for name, (_, report) in results.items() if report.error or report.nag_findings]
+    assert not failed, failed
+    print(len(results))
 """
 
 

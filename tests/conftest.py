@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from matrix import SynthReport, load_variants, render, synthesize
+from matrix import SynthReport, load_variants, run_matrix
 
 # jsii prints an end-of-life banner for Node 20 on every start; it is noise in test output.
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
@@ -35,27 +35,26 @@ class Rendered:
 
 
 @pytest.fixture(scope="session")
-def rendered_variants(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Rendered]:
-    root = tmp_path_factory.mktemp("variants")
+def matrix_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("variants")
+
+
+@pytest.fixture(scope="session")
+def matrix(matrix_root: Path) -> dict[str, tuple[dict[str, Any], SynthReport]]:
+    """Every supported variant rendered and synthesized once per session (tests/matrix.py)."""
+    return run_matrix(matrix_root)
+
+
+@pytest.fixture(scope="session")
+def rendered_variants(
+    matrix: dict[str, tuple[dict[str, Any], SynthReport]], matrix_root: Path
+) -> dict[str, Rendered]:
     return {
-        name: Rendered(name, root / name, render(answers, root / name))
-        for name, answers in SUPPORTED.items()
+        name: Rendered(name, matrix_root / name, answers)
+        for name, (answers, _report) in matrix.items()
     }
 
 
 @pytest.fixture(scope="session")
-def synthesized(
-    rendered_variants: dict[str, Rendered], tmp_path_factory: pytest.TempPathFactory
-) -> dict[str, SynthReport]:
-    """Every supported variant synthesized in this one process (see tests/matrix.py)."""
-    root = tmp_path_factory.mktemp("cdk-out")
-    return {
-        name: synthesize(
-            variant.project_dir,
-            variant.answers["package_name"],
-            root / name,
-            # The built-in CloudFormation validation costs ~6 s a process; all_on keeps it.
-            builtin_validation=name == "all_on",
-        )
-        for name, variant in rendered_variants.items()
-    }
+def synthesized(matrix: dict[str, tuple[dict[str, Any], SynthReport]]) -> dict[str, SynthReport]:
+    return {name: report for name, (_answers, report) in matrix.items()}

@@ -1,14 +1,17 @@
 """The variant matrix: render the named answer sets of variants.yaml and synthesize them.
 
-Used by the tests (session fixtures) and by `nox -s bench`. Synthesis runs every rendered
-project inside this one process: the jsii runtime starts once, and each further app costs a
-fraction of a second instead of a process start (see docs/performance.md).
+Used by the tests (session fixtures) and by `nox -s bench`. Each worker process synthesizes
+its share of the rendered projects one after the other: the jsii runtime starts once per
+worker, and each further app costs about a second instead of a process start; one worker
+per core (see docs/performance.md).
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import importlib.util
 import json
+import multiprocessing
 import os
 import sys
 from dataclasses import dataclass, field
@@ -160,3 +163,55 @@ def synthesize(
     finally:
         sys.path.remove(str(project_dir))
         _purge_modules(package_name)
+
+
+def _render_and_synthesize(
+    names: list[str], root: Path
+) -> list[tuple[str, dict[str, Any], SynthReport]]:
+    """One worker's share of the matrix: render each variant, then synthesize it."""
+    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+    variants = load_variants()["supported"]
+    results = []
+    for name in names:
+        answers = render(variants[name], root / name)
+        report = synthesize(
+            root / name,
+            answers["package_name"],
+            root / "cdk.out" / name,
+            # The built-in CloudFormation validation costs seconds per app: all_on keeps it.
+            builtin_validation=name == "all_on",
+        )
+        results.append((name, answers, report))
+    return results
+
+
+def _cost(name: str, answers: dict[str, Any]) -> int:
+    """A variant's rough cost in tenths of a second, as measured by `nox -s bench`: about
+    0.7 s to render, 0.1 s per stack to synthesize, and 3.5 s of built-in validation on all_on."""
+    environments = len(answers.get("environments", ["dev", "prod"]))
+    toggles = ("with_data_lake", "with_api", "with_pipeline", "with_frontend")
+    components = 1 + sum(bool(answers.get(toggle, True)) for toggle in toggles)
+    return 7 + environments * components + (35 if name == "all_on" else 0)
+
+
+def run_matrix(
+    root: Path, workers: int | None = None
+) -> dict[str, tuple[dict[str, Any], SynthReport]]:
+    """Render and synthesize every supported variant under ``root``.
+
+    Each worker process starts jsii once and then synthesizes its share of the variants in
+    turn; the workers run side by side, one per core (two on CI's machine).
+    """
+    variants = load_variants()["supported"]
+    workers = max(1, min(workers or os.cpu_count() or 1, len(variants)))
+    # Longest first, each to the least loaded worker, so that the workers finish together.
+    shares: list[list[str]] = [[] for _ in range(workers)]
+    loads = [0] * workers
+    for name in sorted(variants, key=lambda name: -_cost(name, variants[name])):
+        lightest = loads.index(min(loads))
+        shares[lightest].append(name)
+        loads[lightest] += _cost(name, variants[name])
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+        done = pool.map(_render_and_synthesize, shares, [root] * workers)
+        return {name: (answers, report) for share in done for name, answers, report in share}
