@@ -145,13 +145,17 @@ def demo(session: nox.Session) -> None:
     answers = yaml.safe_load((target / ".copier-answers.yml").read_text())
     with session.chdir(target):
         # The project's own .venv, not this session's environment that nox points uv at.
-        project_env = {"UV_PROJECT_ENVIRONMENT": str(target / ".venv"), "VIRTUAL_ENV": None}
+        project_env = {
+            "UV_PROJECT_ENVIRONMENT": str(target / ".venv"),
+            "UV_PYTHON": None,
+            "VIRTUAL_ENV": None,
+        }
         session.run(
             "uv", "sync", "--python", answers["python_version"], external=True, env=project_env
         )
         session.run("npm", "install", "--no-audit", "--no-fund", external=True)
         session.run(
-            "uv", "run", "--no-sync", "npx", "cdk", "synth", "--all", "--quiet",
+            "uv", "run", "--no-sync", "npx", "cdk", "synth", "--quiet",
             external=True, env=project_env,
         )  # fmt: skip
     outdir = target / "cdk.out"

@@ -28,10 +28,10 @@ VARIANTS_FILE = TEMPLATE_ROOT / "tests" / "variants.yaml"
 def project_environment() -> dict[str, str]:
     """The environment for commands run inside a rendered project.
 
-    nox points uv at its own session environment (UV_PROJECT_ENVIRONMENT, VIRTUAL_ENV); a
-    rendered project must get, and run in, its own .venv instead.
+    nox points uv at its own session environment (UV_PROJECT_ENVIRONMENT, UV_PYTHON,
+    VIRTUAL_ENV); a rendered project must get, and run in, its own .venv instead.
     """
-    hidden = {"UV_PROJECT_ENVIRONMENT", "VIRTUAL_ENV"}
+    hidden = {"UV_PROJECT_ENVIRONMENT", "UV_PYTHON", "VIRTUAL_ENV"}
     return {name: value for name, value in os.environ.items() if name not in hidden}
 
 

@@ -101,7 +101,7 @@ def test_ci_lints_tests_and_synthesizes_without_aws_credentials(variant: Rendere
         "uv run ruff check .",
         "uv run ruff format --check .",
         "uv run pytest",
-        "npx cdk synth --all",
+        "npx cdk synth --quiet",
     ]:
         assert command in run
     text = (variant.project_dir / ".github/workflows/ci.yml").read_text(encoding="utf-8")
