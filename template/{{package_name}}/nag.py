@@ -17,6 +17,8 @@ when the project has no pack or its pack lacks the rule.
 from __future__ import annotations
 
 import re
+import weakref
+from dataclasses import dataclass
 
 import aws_cdk as cdk
 import jsii
@@ -60,26 +62,34 @@ def acknowledge_compliance(construct: IConstruct, rule: str, *, reason: str) -> 
         cdk.Validations.of(construct).acknowledge(cdk.Acknowledgment(id=rule_id, reason=reason))
 
 
+@dataclass(frozen=True)
+class _Allowance:
+    construct: IConstruct
+    path: str
+    patterns: list[str]
+    reason: str
+
+    def covers(self, construct_path: str, wildcard: str) -> bool:
+        inside = construct_path == self.path or construct_path.startswith(f"{self.path}/")
+        return inside and any(re.fullmatch(pattern, wildcard) for pattern in self.patterns)
+
+
+# Each app's allowances, kept in Python as well as in the construct's metadata: the check at
+# validation time then reads them without a jsii call per construct, which cost a second of a
+# large app's synth.
+_ALLOWANCES: weakref.WeakKeyDictionary[IConstruct, list[_Allowance]] = weakref.WeakKeyDictionary()
+
+
 def allow_wildcards(construct: Construct, *, patterns: list[str], reason: str) -> None:
     """Allow IAM5 findings on ``construct`` (or inside it) whose wildcard matches a pattern.
 
     Patterns are regular expressions over the finding's bracketed part, e.g.
     ``r"Resource::.*/models/\\*"`` or ``r"Action::s3:GetObject\\*"``; they must match it whole.
     """
+    # The metadata records the allowance in the cloud assembly, beside the construct.
     construct.node.add_metadata(_METADATA_TYPE, {"patterns": patterns, "reason": reason})
-
-
-def _allowance(construct: IConstruct, wildcard: str) -> str | None:
-    """The reason of the nearest allowance, on the construct or a scope, that covers it."""
-    current: IConstruct | None = construct
-    while current is not None:
-        for entry in current.node.metadata:
-            if entry.type == _METADATA_TYPE and any(
-                re.fullmatch(pattern, wildcard) for pattern in entry.data["patterns"]
-            ):
-                return str(entry.data["reason"])
-        current = current.node.scope
-    return None
+    allowance = _Allowance(construct, construct.node.path, patterns, reason)
+    _ALLOWANCES.setdefault(construct.node.root, []).append(allowance)
 
 
 @jsii.implements(cdk.IPolicyValidationPlugin)
@@ -104,18 +114,32 @@ class WildcardAllowances:
         return ["AwsSolutions-IAM5"]
 
     def validate(self, context: cdk.IPolicyValidationContext) -> cdk.PolicyValidationPluginReport:
-        report = AwsSolutionsChecks().validate_scope(self._app)
-        by_path = {construct.node.path: construct for construct in self._app.node.find_all()}
-        for violation in report.violations:
+        allowances = _ALLOWANCES.get(self._app, [])
+        if allowances:
+            self._acknowledge_allowed(allowances)
+        # Reports nothing itself: cdk-nag, which runs next, reports what is left.
+        return cdk.PolicyValidationPluginReport(success=True, violations=[])
+
+    def _acknowledge_allowed(self, allowances: list[_Allowance]) -> None:
+        """Acknowledge each IAM5 finding an allowance covers, on the construct that declared
+        the allowance: an acknowledgement holds for the findings inside its construct."""
+        acknowledged: set[tuple[str, str]] = set()
+        for violation in AwsSolutionsChecks().validate_scope(self._app).violations:
             finding = _FINDING.match(violation.rule_name)
             if not finding:
                 continue
             for resource in violation.violating_resources:
-                construct = by_path[resource.construct_path]
-                reason = _allowance(construct, finding["wildcard"])
-                if reason:
-                    cdk.Validations.of(construct).acknowledge(
-                        cdk.Acknowledgment(id=violation.rule_name, reason=reason)
-                    )
-        # Reports nothing itself: cdk-nag, which runs next, reports what is left.
-        return cdk.PolicyValidationPluginReport(success=True, violations=[])
+                covering = [
+                    allowance
+                    for allowance in allowances
+                    if allowance.covers(resource.construct_path, finding["wildcard"])
+                ]
+                if not covering:
+                    continue
+                nearest = max(covering, key=lambda allowance: len(allowance.path))
+                if (nearest.path, violation.rule_name) in acknowledged:
+                    continue
+                cdk.Validations.of(nearest.construct).acknowledge(
+                    cdk.Acknowledgment(id=violation.rule_name, reason=nearest.reason)
+                )
+                acknowledged.add((nearest.path, violation.rule_name))
