@@ -213,8 +213,9 @@ SECTIONS = (
         "checkov",
         "checkov skips",
         "Each is a `checkov: {skip: [{id, comment}]}` entry in its resource's `Metadata`, "
-        "written by `static_analysis.skip_checkov(...)` beside the construct, or by the "
-        "`CdkHandlerSkips` aspect for aws-cdk-lib's own custom-resource handlers.",
+        "written by `static_analysis.skip_checkov(...)` beside the construct, or by "
+        "`static_analysis.skip_cdk_handlers(app)` for aws-cdk-lib's own custom-resource "
+        "handlers.",
     ),
     (
         "cfn-lint",
