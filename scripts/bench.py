@@ -38,13 +38,16 @@ RESULTS = ROOT / "bench-results"
 ENV = {**project_environment(), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
 ALL_ON = load_variants()["supported"]["all_on"]
 
-# One variant, rendered and synthesized exactly as a matrix worker does it, in its own process.
+# One variant, rendered and synthesized exactly as a matrix worker does it, in its own process
+# (the copy of the template that the matrix makes once included).
 SYNTH_ONE = """
 import sys
 from pathlib import Path
 sys.path.insert(0, {tests!r})
-from matrix import _render_and_synthesize
-[(name, answers, report)] = _render_and_synthesize([sys.argv[1]], Path(sys.argv[2]))
+from matrix import _render_and_synthesize, template_snapshot
+root = Path(sys.argv[2])
+template = template_snapshot(root / ".template")
+[(name, answers, report)] = _render_and_synthesize([sys.argv[1]], root, template)
 assert report.error is None and not report.nag_findings, report.error
 """
 

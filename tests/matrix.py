@@ -2,8 +2,10 @@
 
 Used by the tests (session fixtures) and by `nox -s bench`. Each worker process synthesizes
 its share of the rendered projects one after the other: the jsii runtime starts once per
-worker, and each further app costs about a second instead of a process start; one worker
-per core (see docs/performance.md).
+worker, and each further app costs a fraction of a second instead of a process start; one
+worker per core. Every variant is rendered from one plain copy of the template, which spares
+copier a git clone per render, and a worker compiles each Jinja source once for all its
+renders (see docs/performance.md).
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ import importlib.util
 import json
 import multiprocessing
 import os
+import shutil
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import copier
+import jinja2
 import yaml
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
@@ -39,19 +44,46 @@ def load_variants() -> dict[str, dict[str, Any]]:
     return yaml.safe_load(VARIANTS_FILE.read_text(encoding="utf-8"))
 
 
-def render(answers: dict[str, Any], destination: Path, *, vcs_ref: str | None = None) -> dict:
-    """Render the template with copier's defaults for what `answers` leaves out.
+def template_snapshot(destination: Path) -> Path:
+    """The template as copier would clone it, uncommitted changes included, in a plain folder:
+    git's tracked and untracked files that .gitignore does not exclude."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=TEMPLATE_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    for name in filter(None, listed.stdout.split("\0")):
+        source = TEMPLATE_ROOT / name
+        if source.is_file():  # a tracked file deleted in the working tree is left out
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, destination / name)
+    return destination
+
+
+def render(
+    answers: dict[str, Any],
+    destination: Path,
+    *,
+    template: Path = TEMPLATE_ROOT,
+    vcs_ref: str | None = None,
+    tasks: bool = True,
+) -> dict:
+    """Render the template with copier's defaults for what `answers` leaves out; `tasks`
+    runs the post-copy task (git init and a first commit).
 
     Returns every answer the project was generated with, hidden and computed ones included.
     """
     worker = copier.run_copy(
-        str(TEMPLATE_ROOT),
+        str(template),
         destination,
         data=answers,
         defaults=True,
         unsafe=True,
         quiet=True,
         vcs_ref=vcs_ref,
+        skip_tasks=not tasks,
     )
     return dict(worker.answers.combined)
 
@@ -165,33 +197,99 @@ def synthesize(
         _purge_modules(package_name)
 
 
+def _share_compiled_templates() -> None:
+    """Compile each Jinja source once per process, however many renders ask for it.
+
+    copier compiles every part of every path, and the answers file's name once per part,
+    afresh for each render: about 1,500 compilations and half of a render's time, nearly all
+    of them the same strings in every variant. The compiled code depends only on the source
+    and the environment's syntax settings, which copier.yml fixes, so a matrix worker shares
+    it between its renders. Extensions keep state per template in ``preprocess`` (copier's
+    yield tag resets its context there), so that still runs for every template.
+    """
+    if getattr(jinja2.Environment.compile, "shared", False):
+        return
+    original = jinja2.Environment.compile
+    compiled: dict[tuple[Any, ...], Any] = {}
+
+    def shared_compile(
+        environment: jinja2.Environment,
+        source: Any,
+        name: str | None = None,
+        filename: str | None = None,
+        raw: bool = False,
+        defer_init: bool = False,
+    ) -> Any:
+        if raw or not isinstance(source, str):
+            return original(environment, source, name, filename, raw, defer_init)
+        key = (_syntax(environment), source, name, filename, defer_init)
+        if key in compiled:
+            environment.preprocess(source, name, filename)
+        else:
+            compiled[key] = original(environment, source, name, filename, raw, defer_init)
+        return compiled[key]
+
+    shared_compile.shared = True  # type: ignore[attr-defined]
+    jinja2.Environment.compile = shared_compile  # type: ignore[method-assign]
+
+
+def _syntax(environment: jinja2.Environment) -> tuple[Any, ...]:
+    """What the code Jinja compiles a source to depends on, besides the source."""
+    return (
+        type(environment),
+        environment.block_start_string,
+        environment.block_end_string,
+        environment.variable_start_string,
+        environment.variable_end_string,
+        environment.comment_start_string,
+        environment.comment_end_string,
+        environment.line_statement_prefix,
+        environment.line_comment_prefix,
+        environment.trim_blocks,
+        environment.lstrip_blocks,
+        environment.newline_sequence,
+        environment.keep_trailing_newline,
+        environment.optimized,
+        environment.is_async,
+        environment.finalize is not None,
+        environment.autoescape
+        if isinstance(environment.autoescape, bool)
+        else id(environment.autoescape),
+        tuple(sorted(environment.extensions)),
+        frozenset(environment.filters),
+        frozenset(environment.tests),
+    )
+
+
 def _render_and_synthesize(
-    names: list[str], root: Path
+    names: list[str], root: Path, template: Path
 ) -> list[tuple[str, dict[str, Any], SynthReport]]:
-    """One worker's share of the matrix: render each variant, then synthesize it."""
+    """One worker's share of the matrix: render each variant, then synthesize it with cdk-nag.
+
+    Left to other tests, as they cost seconds and vary with no answer: the post-copy git
+    commit (tests/test_hooks.py), and aws-cdk-lib's built-in CloudFormation validation, which
+    checks what cfn-lint checks on every variant (tests/test_security.py runs it on all_on).
+    """
     os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+    _share_compiled_templates()
     variants = load_variants()["supported"]
     results = []
     for name in names:
-        answers = render(variants[name], root / name)
+        answers = render(variants[name], root / name, template=template, tasks=False)
         report = synthesize(
-            root / name,
-            answers["package_name"],
-            root / "cdk.out" / name,
-            # The built-in CloudFormation validation costs seconds per app: all_on keeps it.
-            builtin_validation=name == "all_on",
+            root / name, answers["package_name"], root / "cdk.out" / name, builtin_validation=False
         )
         results.append((name, answers, report))
     return results
 
 
-def _cost(name: str, answers: dict[str, Any]) -> int:
+def _cost(answers: dict[str, Any]) -> int:
     """A variant's rough cost in tenths of a second, as measured by `nox -s bench`: about
-    0.7 s to render, 0.1 s per stack to synthesize, and 3.5 s of built-in validation on all_on."""
+    0.6 s to render, 0.1 s per stack to synthesize."""
     environments = len(answers.get("environments", ["dev", "prod"]))
     toggles = ("with_data_lake", "with_api", "with_pipeline", "with_frontend")
     components = 1 + sum(bool(answers.get(toggle, True)) for toggle in toggles)
-    return 7 + environments * components + (35 if name == "all_on" else 0)
+    return 6 + environments * components
 
 
 def run_matrix(
@@ -203,15 +301,16 @@ def run_matrix(
     turn; the workers run side by side, one per core (two on CI's machine).
     """
     variants = load_variants()["supported"]
+    template = template_snapshot(root / ".template")
     workers = max(1, min(workers or os.cpu_count() or 1, len(variants)))
     # Longest first, each to the least loaded worker, so that the workers finish together.
     shares: list[list[str]] = [[] for _ in range(workers)]
     loads = [0] * workers
-    for name in sorted(variants, key=lambda name: -_cost(name, variants[name])):
+    for name in sorted(variants, key=lambda name: -_cost(variants[name])):
         lightest = loads.index(min(loads))
         shares[lightest].append(name)
-        loads[lightest] += _cost(name, variants[name])
+        loads[lightest] += _cost(variants[name])
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-        done = pool.map(_render_and_synthesize, shares, [root] * workers)
+        done = pool.map(_render_and_synthesize, shares, [root] * workers, [template] * workers)
         return {name: (answers, report) for share in done for name, answers, report in share}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from matrix import TEMPLATE_ROOT
+from matrix import TEMPLATE_ROOT, render
 
 HOOK = TEMPLATE_ROOT / "hooks" / "init_git_repo.py"
 
@@ -70,3 +70,18 @@ def test_leaves_a_project_inside_an_existing_repository_alone(
     assert "inside an existing git repository" in result.stdout
     assert not (project / ".git").exists()
     assert git(monorepo, "rev-list", "--all") == ""
+
+
+def test_copier_copy_leaves_a_clean_repository_with_one_commit(tmp_path: Path) -> None:
+    """What a team gets from `copier copy`: the template's task committed every rendered file."""
+    project = tmp_path / "project"
+    render({}, project)
+
+    assert git(project, "status", "--porcelain") == ""
+    assert git(project, "log", "--format=%s") == "Generate project from template"
+    on_disk = sorted(
+        path.relative_to(project).as_posix()
+        for path in project.rglob("*")
+        if path.is_file() and ".git" not in path.relative_to(project).parts
+    )
+    assert git(project, "ls-files").splitlines() == on_disk

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
 
+import pathspec
 import pytest
 
 from conftest import SUPPORTED, Rendered
-from matrix import TEMPLATE_ROOT, load_variants
+from matrix import TEMPLATE_ROOT, load_variants, render
 
 QUESTIONS = sorted(
     name
@@ -98,16 +100,43 @@ def test_answers_file_records_the_answers(variant: Rendered) -> None:
     assert "with_network" not in recorded and "versions" not in recorded
 
 
-def test_new_project_is_a_clean_git_repository(variant: Rendered) -> None:
-    status = subprocess.run(
-        ["git", "status", "--porcelain"],
-        cwd=variant.project_dir,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert status.stdout == ""
-    log = subprocess.run(
-        ["git", "log", "--format=%s"], cwd=variant.project_dir, capture_output=True, text=True
-    )
-    assert log.stdout.splitlines() == ["Generate project from template"]
+def test_no_rendered_file_is_ignored_by_the_project_gitignore(variant: Rendered) -> None:
+    """Every rendered file goes into the first commit (the post-copy task commits all that
+    git does not ignore; tests/test_hooks.py runs it)."""
+    gitignore = (variant.project_dir / ".gitignore").read_text(encoding="utf-8")
+    spec = pathspec.GitIgnoreSpec.from_lines(gitignore.splitlines())
+    rendered = [
+        path.relative_to(variant.project_dir).as_posix()
+        for path in project_files(variant)
+        if path.is_file()
+    ]
+    assert [name for name in rendered if spec.match_file(name)] == []
+
+
+def test_the_matrix_renders_what_copier_copy_renders(
+    rendered_variants: dict[str, Rendered], tmp_path: Path
+) -> None:
+    """The matrix renders from a plain copy of the template, without the post-copy task, and
+    shares compiled Jinja between renders (tests/matrix.py): the files must be the same."""
+    variant = rendered_variants["all_on"]
+    reference = tmp_path / "all_on"
+    render(load_variants()["supported"]["all_on"], reference)
+
+    def contents(project: Path) -> dict[str, bytes]:
+        files = {}
+        for path in project.rglob("*"):
+            relative = path.relative_to(project)
+            if path.is_file() and not {".git", "__pycache__"}.intersection(relative.parts):
+                files[relative.as_posix()] = path.read_bytes()
+        return files
+
+    matrix_files, copied_files = contents(variant.project_dir), contents(reference)
+    # Where the template came from and at which commit: the only lines that may differ.
+    for files in (matrix_files, copied_files):
+        files[".copier-answers.yml"] = b"\n".join(
+            line
+            for line in files[".copier-answers.yml"].splitlines()
+            if not line.startswith((b"_src_path:", b"_commit:"))
+        )
+    assert sorted(matrix_files) == sorted(copied_files)
+    assert [name for name in matrix_files if matrix_files[name] != copied_files[name]] == []

@@ -71,8 +71,10 @@ def workflow_linter() -> str:
 def test_workflows_and_dependabot_pass_the_linter(variant: Rendered) -> None:
     # jactionlint checks what actionlint does (syntax, expressions, action inputs, needs:,
     # shellcheck of run: scripts) plus the security rules of zizmor, and dependabot.yml.
+    github = variant.project_dir / ".github"
+    files = [*sorted(github.glob("workflows/*.yml")), github / "dependabot.yml"]
     result = subprocess.run(
-        [workflow_linter(), "--no-color", "--no-online", "--strict-exit"],
+        [workflow_linter(), "--no-color", "--no-online", "--strict-exit", *map(str, files)],
         cwd=variant.project_dir,
         capture_output=True,
         text=True,
@@ -200,13 +202,13 @@ def test_pre_commit_runs_the_pinned_hooks(variant: Rendered) -> None:
     assert {hook["id"] for hook in ruff["hooks"]} == {"ruff-check", "ruff-format"}
 
 
-def tracked_text_files(project_dir: Path) -> list[Path]:
-    listed = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=project_dir, capture_output=True, text=True, check=True
-    )
+def rendered_text_files(project_dir: Path) -> list[Path]:
+    """The text files of a fresh project: all that its first commit holds (no rendered file is
+    ignored, tests/test_render.py), less the bytecode that synthesizing it left."""
     files = []
-    for name in filter(None, listed.stdout.split("\0")):
-        path = project_dir / name
+    for path in sorted(project_dir.rglob("*")):
+        if not path.is_file() or "__pycache__" in path.relative_to(project_dir).parts:
+            continue
         try:
             path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
@@ -219,7 +221,7 @@ def test_a_fresh_project_passes_its_own_pre_commit_checks(variant: Rendered) -> 
     """What check-yaml, check-json, end-of-file-fixer and trailing-whitespace check: a new
     project's first `pre-commit run --all-files` changes nothing."""
     problems = []
-    for path in tracked_text_files(variant.project_dir):
+    for path in rendered_text_files(variant.project_dir):
         relative = path.relative_to(variant.project_dir)
         text = path.read_text(encoding="utf-8")
         if text and (not text.endswith("\n") or text.endswith("\n\n")):
