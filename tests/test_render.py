@@ -116,8 +116,9 @@ def test_no_rendered_file_is_ignored_by_the_project_gitignore(variant: Rendered)
 def test_the_matrix_renders_what_copier_copy_renders(
     rendered_variants: dict[str, Rendered], tmp_path: Path
 ) -> None:
-    """The matrix renders from a plain copy of the template, without the post-copy task, and
-    shares compiled Jinja between renders (tests/matrix.py): the files must be the same."""
+    """The matrix renders from a plain copy of the template, without the post-copy task or
+    copier's git calls, and shares compiled Jinja between renders (tests/matrix.py): the files
+    and their modes must be the same."""
     variant = rendered_variants["all_on"]
     reference = tmp_path / "all_on"
     render(load_variants()["supported"]["all_on"], reference)
@@ -127,7 +128,8 @@ def test_the_matrix_renders_what_copier_copy_renders(
         for path in project.rglob("*"):
             relative = path.relative_to(project)
             if path.is_file() and not {".git", "__pycache__"}.intersection(relative.parts):
-                files[relative.as_posix()] = path.read_bytes()
+                mode = oct(path.stat().st_mode & 0o777).encode()
+                files[relative.as_posix()] = mode + b" " + path.read_bytes()
         return files
 
     matrix_files, copied_files = contents(variant.project_dir), contents(reference)
