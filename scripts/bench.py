@@ -44,7 +44,8 @@ SYNTH_ONE = """
 import sys
 from pathlib import Path
 sys.path.insert(0, {tests!r})
-from matrix import _render_and_synthesize, template_snapshot
+from matrix import _render_and_synthesize
+from render_shortcuts import template_snapshot
 root = Path(sys.argv[2])
 template = template_snapshot(root / ".template")
 [(name, answers, report)] = _render_and_synthesize([sys.argv[1]], root, template)

@@ -3,9 +3,7 @@
 Used by the tests (session fixtures) and by `nox -s bench`. Each worker process synthesizes
 its share of the rendered projects one after the other: the jsii runtime starts once per
 worker, and each further app costs a fraction of a second instead of a process start; one
-worker per core. Every variant is rendered from one plain copy of the template, which spares
-copier a git clone per render; a worker compiles each Jinja source once for all its renders,
-and skips copier's git call per file, which has nothing to do outside a repository (see
+worker per core. The renders take the shortcuts of render_shortcuts.py (see
 docs/performance.md).
 """
 
@@ -16,19 +14,21 @@ import importlib.util
 import json
 import multiprocessing
 import os
-import shutil
-import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import copier
-import copier._main as copier_main
-import jinja2
 import yaml
 
-TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
+from render_shortcuts import (
+    TEMPLATE_ROOT,
+    share_compiled_templates,
+    skip_git_index_sync,
+    template_snapshot,
+)
+
 VARIANTS_FILE = TEMPLATE_ROOT / "tests" / "variants.yaml"
 
 
@@ -44,24 +44,6 @@ def project_environment() -> dict[str, str]:
 
 def load_variants() -> dict[str, dict[str, Any]]:
     return yaml.safe_load(VARIANTS_FILE.read_text(encoding="utf-8"))
-
-
-def template_snapshot(destination: Path) -> Path:
-    """The template as copier would clone it, uncommitted changes included, in a plain folder:
-    git's tracked and untracked files that .gitignore does not exclude."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=TEMPLATE_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    for name in filter(None, listed.stdout.split("\0")):
-        source = TEMPLATE_ROOT / name
-        if source.is_file():  # a tracked file deleted in the working tree is left out
-            (destination / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, destination / name)
-    return destination
 
 
 def render(
@@ -199,82 +181,6 @@ def synthesize(
         _purge_modules(package_name)
 
 
-def _share_compiled_templates() -> None:
-    """Compile each Jinja source once per process, however many renders ask for it.
-
-    copier compiles every part of every path, and the answers file's name once per part,
-    afresh for each render: about 1,500 compilations and half of a render's time, nearly all
-    of them the same strings in every variant. The compiled code depends only on the source
-    and the environment's syntax settings, which copier.yml fixes, so a matrix worker shares
-    it between its renders. Extensions keep state per template in ``preprocess`` (copier's
-    yield tag resets its context there), so that still runs for every template.
-    """
-    if getattr(jinja2.Environment.compile, "shared", False):
-        return
-    original = jinja2.Environment.compile
-    compiled: dict[tuple[Any, ...], Any] = {}
-
-    def shared_compile(
-        environment: jinja2.Environment,
-        source: Any,
-        name: str | None = None,
-        filename: str | None = None,
-        raw: bool = False,
-        defer_init: bool = False,
-    ) -> Any:
-        if raw or not isinstance(source, str):
-            return original(environment, source, name, filename, raw, defer_init)
-        key = (_syntax(environment), source, name, filename, defer_init)
-        if key in compiled:
-            environment.preprocess(source, name, filename)
-        else:
-            compiled[key] = original(environment, source, name, filename, raw, defer_init)
-        return compiled[key]
-
-    shared_compile.shared = True  # type: ignore[attr-defined]
-    jinja2.Environment.compile = shared_compile  # type: ignore[method-assign]
-
-
-def _skip_git_index_sync() -> None:
-    """Spare copier a git call per written file (40% of a render once Jinja is shared).
-
-    After writing each file, copier asks git (`git config core.fileMode`, a process) whether
-    the destination's git index needs the file's executable bit. A matrix variant is a fresh
-    folder outside any repository, where the answer never matters: the call is a no-op there
-    by copier's own rule. test_render compares the files and their modes with copier's.
-    """
-    if hasattr(copier_main, "is_git_available"):
-        copier_main.is_git_available = lambda: False
-
-
-def _syntax(environment: jinja2.Environment) -> tuple[Any, ...]:
-    """What the code Jinja compiles a source to depends on, besides the source."""
-    return (
-        type(environment),
-        environment.block_start_string,
-        environment.block_end_string,
-        environment.variable_start_string,
-        environment.variable_end_string,
-        environment.comment_start_string,
-        environment.comment_end_string,
-        environment.line_statement_prefix,
-        environment.line_comment_prefix,
-        environment.trim_blocks,
-        environment.lstrip_blocks,
-        environment.newline_sequence,
-        environment.keep_trailing_newline,
-        environment.optimized,
-        environment.is_async,
-        environment.finalize is not None,
-        environment.autoescape
-        if isinstance(environment.autoescape, bool)
-        else id(environment.autoescape),
-        tuple(sorted(environment.extensions)),
-        frozenset(environment.filters),
-        frozenset(environment.tests),
-    )
-
-
 def _render_and_synthesize(
     names: list[str], root: Path, template: Path
 ) -> list[tuple[str, dict[str, Any], SynthReport]]:
@@ -285,8 +191,8 @@ def _render_and_synthesize(
     checks what cfn-lint checks on every variant (tests/test_security.py runs it on all_on).
     """
     os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-    _share_compiled_templates()
-    _skip_git_index_sync()
+    share_compiled_templates()
+    skip_git_index_sync()
     variants = load_variants()["supported"]
     results = []
     for name in names:
