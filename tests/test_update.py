@@ -32,6 +32,7 @@ from copier.errors import UserMessageError
 from packaging.version import Version
 
 from matrix import TEMPLATE_ROOT, SynthReport, project_environment, synthesize
+from render_shortcuts import template_snapshot
 
 OLD_KEY = "raw_transition_to_infrequent_access_days"
 # Same length as the old name, so that version B's code formats exactly like version A's.
@@ -59,23 +60,6 @@ def current_version() -> tuple[int, int, int]:
 
 
 # ─── Template versions ───────────────────────────────────────────────────────────────────
-
-
-def copy_working_tree(destination: Path) -> None:
-    """The template's files as copier takes them from a checkout: tracked or new, not ignored."""
-    listing = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=TEMPLATE_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    for relative in filter(None, listing.split("\0")):
-        source = TEMPLATE_ROOT / relative
-        if source.is_file():  # a tracked file deleted in the working tree is not
-            target = destination / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
 
 
 def replace_everywhere(root: Path, old: str, new: str) -> int:
@@ -135,7 +119,7 @@ def template_repo(tmp_path_factory: pytest.TempPathFactory) -> TemplateRepo:
     major, minor, patch = current_version()
     version_a, version_b = f"v{major}.{minor}.{patch}", f"v{major}.{minor + 1}.0"
     path = tmp_path_factory.mktemp("template-repo")
-    copy_working_tree(path)
+    template_snapshot(path)
     git(path, "init", "--quiet", "--initial-branch=main")
     git(path, "add", "--all")
     git(path, "commit", "--quiet", "-m", f"Release {version_a}")
