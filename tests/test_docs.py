@@ -10,8 +10,6 @@ import sys
 import yaml
 
 from matrix import TEMPLATE_ROOT
-
-sys.path.insert(0, str(TEMPLATE_ROOT / "scripts"))
 from questions_reference import PAGE, load_all_questions, load_sections
 
 DOCS = TEMPLATE_ROOT / "docs"

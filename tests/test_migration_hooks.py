@@ -14,8 +14,6 @@ import copier
 import pytest
 
 from matrix import TEMPLATE_ROOT
-
-sys.path.insert(0, str(TEMPLATE_ROOT / "hooks"))
 from rename_config_key import rename_key
 
 RENAME = TEMPLATE_ROOT / "hooks" / "rename_config_key.py"

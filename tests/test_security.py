@@ -19,11 +19,9 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import SUPPORTED, Rendered
-from matrix import TEMPLATE_ROOT, SynthReport, render, synthesize
-
-sys.path.insert(0, str(TEMPLATE_ROOT / "scripts"))
 import security_reference as reference
+from conftest import SUPPORTED, Rendered
+from matrix import SynthReport, render, synthesize
 
 VARIANTS = sorted(SUPPORTED)
 # CDK's templates always declare their bootstrap-version rule's parameter without using it.

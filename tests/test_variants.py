@@ -7,30 +7,12 @@ from itertools import combinations, product
 from typing import Any
 
 import jinja2
-import yaml
 
 from conftest import SUPPORTED, UNSUPPORTED
-from matrix import TEMPLATE_ROOT
+from questions_reference import load_all_questions, load_questions
 
-COPIER_YML = TEMPLATE_ROOT / "copier.yml"
-
-
-def _all_questions() -> dict[str, dict[str, Any]]:
-    class Loader(yaml.SafeLoader):
-        pass
-
-    Loader.add_constructor("!include", lambda loader, node: None)
-    documents = [d for d in yaml.load_all(COPIER_YML.read_text(), Loader=Loader) if d]
-    return {
-        name: spec
-        for document in documents
-        for name, spec in document.items()
-        if not name.startswith("_") and isinstance(spec, dict)
-    }
-
-
-ALL_QUESTIONS = _all_questions()
-QUESTIONS = {name: spec for name, spec in ALL_QUESTIONS.items() if spec.get("when") is not False}
+ALL_QUESTIONS = load_all_questions()
+QUESTIONS = load_questions()
 # Every toggle and every single-choice question is a dimension of the matrix.
 DIMENSIONS = {
     name: [True, False] if spec["type"] == "bool" else list(spec["choices"])
