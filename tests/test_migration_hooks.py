@@ -1,7 +1,7 @@
 """The scripts that `copier update` runs as migrations: hooks/rename_config_key.py,
-hooks/rename_answer.py and hooks/report_conflicts.py. tests/test_update.py runs them inside
-real updates; these tests pin down their behaviour case by case, including the conflicts an
-update can leave."""
+hooks/rename_answer.py, hooks/remove_leftover_folders.py and hooks/report_conflicts.py.
+tests/test_update.py runs them inside real updates; these tests pin down their behaviour case
+by case, including the conflicts an update can leave."""
 
 from __future__ import annotations
 
@@ -225,6 +225,60 @@ def test_report_lists_conflicts_and_rejected_changes(project: Path) -> None:
     assert result.returncode == 0
     assert "config/dev.yaml: resolve the <<<<<<< / >>>>>>> markers" in result.stdout
     assert "app.py.rej: apply the rejected change to app.py by hand" in result.stdout
+
+
+# ─── remove_leftover_folders.py ──────────────────────────────────────────────────────────
+
+LEFTOVERS = TEMPLATE_ROOT / "hooks" / "remove_leftover_folders.py"
+
+
+@pytest.fixture
+def turned_off(project: Path) -> Path:
+    """A project after `copier update` turned the pipeline off: copier deleted its files (not
+    yet committed), and left what git ignores, as a synth and an npm install leave them."""
+    pipeline = project / "pkg" / "pipeline"
+    (pipeline / "runtime").mkdir(parents=True)
+    (pipeline / "infrastructure.py").write_text("STACK = 1\n")
+    (pipeline / "runtime" / "train.py").write_text("MODEL = 1\n")
+    (project / ".gitignore").write_text("__pycache__/\nnode_modules/\n")
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "-m", "With the pipeline")
+    (pipeline / "infrastructure.py").unlink()
+    (pipeline / "runtime" / "train.py").unlink()
+    for cache in (pipeline / "__pycache__", pipeline / "runtime" / "node_modules" / "x"):
+        cache.mkdir(parents=True)
+        (cache / "left.bin").write_bytes(b"\0")
+    return pipeline
+
+
+def test_removes_the_folder_of_a_component_turned_off_where_only_ignored_files_are_left(
+    project: Path, turned_off: Path
+) -> None:
+    result = run(LEFTOVERS, project, "pkg", "pipeline=False", "api=True")
+
+    assert result.returncode == 0, result.stderr
+    assert not turned_off.exists()
+    assert "Removed pkg/pipeline/" in result.stdout
+
+
+@pytest.mark.parametrize("kept", ["notes.md", "infrastructure.py"], ids=["untracked", "tracked"])
+def test_keeps_the_folder_while_a_file_of_the_team_is_in_it(
+    project: Path, turned_off: Path, kept: str
+) -> None:
+    (turned_off / kept).write_text("the team's\n")  # infrastructure.py is still tracked
+
+    result = run(LEFTOVERS, project, "pkg", "pipeline=False")
+
+    assert result.returncode == 0, result.stderr
+    assert (turned_off / kept).exists() and (turned_off / "__pycache__" / "left.bin").exists()
+    assert result.stdout == ""
+
+
+def test_leaves_the_folder_of_a_component_that_is_on(project: Path, turned_off: Path) -> None:
+    result = run(LEFTOVERS, project, "pkg", "pipeline=True")
+
+    assert result.returncode == 0, result.stderr
+    assert (turned_off / "__pycache__" / "left.bin").exists()
 
 
 # ─── rename_answer.py ────────────────────────────────────────────────────────────────────
