@@ -1,11 +1,11 @@
-"""After `copier update`: remove the folder of a component turned off, if only what git ignores
-is left in it.
+"""After `copier update`: remove the folder of a component turned off, if only caches are left.
 
-`copier update` deletes the files of a component that was switched off, but not what git
-ignores inside its folder: Python's `__pycache__`, the front end's `node_modules` or `.next`.
-The folder then stays, as if the component were still there. This removes such a folder when
-every file left in it is one git ignores; a file of the team's, tracked or not, keeps the whole
-folder. Run by copier.yml as an after-stage migration of every update, in the project folder.
+`copier update` deletes the files of a component that was switched off, but not what tools
+wrote inside its folder and git ignores: Python's `__pycache__`, the front end's `node_modules`
+and `.next`. The folder then stays, as if the component were still there. This removes such a
+folder when nothing but those caches is left in it. Any other file keeps the whole folder,
+ignored by git or not: it may be the team's (local data, an `.env`), and this never guesses.
+Run by copier.yml as an after-stage migration of every update, in the project folder.
 
 Usage: remove_leftover_folders.py PACKAGE COMPONENT=True|False ...
        e.g. remove_leftover_folders.py datathon_platform pipeline=False network=True
@@ -13,36 +13,38 @@ Usage: remove_leftover_folders.py PACKAGE COMPONENT=True|False ...
 
 from __future__ import annotations
 
+import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
-
-def _git_paths(command: str, *args: str) -> list[Path]:
-    result = subprocess.run(
-        ["git", command, "-z", *args], capture_output=True, text=True, check=True
-    )
-    return [Path(name) for name in result.stdout.split("\0") if name]
+# Folders that tools rebuild on their own, and that the project's .gitignore ignores.
+CACHES = frozenset(
+    {"__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache", "node_modules", ".next"}
+)
 
 
-def holds_only_ignored_files(folder: Path) -> bool:
-    """Whether all that is left in ``folder`` is what git ignores: no file git tracks is still
-    there, and no file git would list as untracked."""
-    tracked = _git_paths("ls-files", "--", str(folder))
-    if any(path.exists() for path in tracked):
-        return False
-    return not _git_paths("ls-files", "--others", "--exclude-standard", "--", str(folder))
+def holds_only_caches(folder: Path) -> bool:
+    """Whether every file under ``folder`` lies in one of the ``CACHES`` folders."""
+    for root, folders, files in os.walk(folder):
+        if files:
+            return False
+        kept = [name for name in folders if name not in CACHES]
+        if any(os.path.islink(os.path.join(root, name)) for name in kept):
+            return False  # a link is somebody's, wherever it points
+        folders[:] = kept
+    return True
 
 
 def leftover_folders(package: str, components: dict[str, bool]) -> list[Path]:
-    """The folders of components turned off that hold nothing but files git ignores."""
+    """The folders of components turned off that hold nothing but caches."""
     return [
         Path(package) / component
         for component, on in components.items()
         if not on
         and (Path(package) / component).is_dir()
-        and holds_only_ignored_files(Path(package) / component)
+        and not (Path(package) / component).is_symlink()
+        and holds_only_caches(Path(package) / component)
     ]
 
 
@@ -52,14 +54,9 @@ def main(argv: list[str]) -> int:
         return 2
     package, *pairs = argv
     components = {name: value == "True" for name, _, value in (p.partition("=") for p in pairs)}
-    try:
-        folders = leftover_folders(package, components)
-    except (OSError, subprocess.CalledProcessError) as error:
-        print(f"Left the folders of components turned off as they are: git failed ({error}).")
-        return 0
-    for folder in folders:
+    for folder in leftover_folders(package, components):
         shutil.rmtree(folder)
-        print(f"Removed {folder}/: its component is off, and only files git ignores were left.")
+        print(f"Removed {folder}/: its component is off, and only caches were left in it.")
     return 0
 
 

@@ -235,7 +235,7 @@ LEFTOVERS = TEMPLATE_ROOT / "hooks" / "remove_leftover_folders.py"
 @pytest.fixture
 def turned_off(project: Path) -> Path:
     """A project after `copier update` turned the pipeline off: copier deleted its files (not
-    yet committed), and left what git ignores, as a synth and an npm install leave them."""
+    yet committed), and left the caches that a synth and an npm install wrote."""
     pipeline = project / "pkg" / "pipeline"
     (pipeline / "runtime").mkdir(parents=True)
     (pipeline / "infrastructure.py").write_text("STACK = 1\n")
@@ -251,7 +251,7 @@ def turned_off(project: Path) -> Path:
     return pipeline
 
 
-def test_removes_the_folder_of_a_component_turned_off_where_only_ignored_files_are_left(
+def test_removes_the_folder_of_a_component_turned_off_where_only_caches_are_left(
     project: Path, turned_off: Path
 ) -> None:
     result = run(LEFTOVERS, project, "pkg", "pipeline=False", "api=True")
@@ -261,11 +261,18 @@ def test_removes_the_folder_of_a_component_turned_off_where_only_ignored_files_a
     assert "Removed pkg/pipeline/" in result.stdout
 
 
-@pytest.mark.parametrize("kept", ["notes.md", "infrastructure.py"], ids=["untracked", "tracked"])
+@pytest.mark.parametrize(
+    "kept",
+    ["notes.md", "infrastructure.py", "runtime/data/sample.csv"],
+    ids=["untracked", "tracked", "ignored-by-git"],
+)
 def test_keeps_the_folder_while_a_file_of_the_team_is_in_it(
     project: Path, turned_off: Path, kept: str
 ) -> None:
-    (turned_off / kept).write_text("the team's\n")  # infrastructure.py is still tracked
+    # infrastructure.py is still tracked; the team's .gitignore ignores its local data.
+    (project / ".gitignore").write_text("__pycache__/\nnode_modules/\n*.csv\n")
+    (turned_off / kept).parent.mkdir(parents=True, exist_ok=True)
+    (turned_off / kept).write_text("the team's\n")
 
     result = run(LEFTOVERS, project, "pkg", "pipeline=False")
 
