@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from matrix import load_variants, project_environment, render  # noqa: E402
+from render_shortcuts import template_snapshot  # noqa: E402
 
 RESULTS = ROOT / "bench-results"
 ENV = {**project_environment(), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
@@ -151,12 +152,7 @@ def project_synth(project: Path, *, validation: bool) -> Callable[[int], None]:
 
 def tagged_template(work: Path) -> Path:
     """A git copy of the working tree with two versions: v1 as it is, v2 with a changed file."""
-    repo = work / "template-repo"
-    ignore = shutil.ignore_patterns(
-        *(".git", ".nox", ".nox-tools", "bench-results", "site", "demo-project"),
-        *("__pycache__", "node_modules", ".venv"),
-    )
-    shutil.copytree(ROOT, repo, ignore=ignore)
+    repo = template_snapshot(work / "template-repo")
     git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@localhost"]
     run([*git, "init", "-q", "-b", "main"], cwd=repo)
     run([*git, "add", "-A"], cwd=repo)
@@ -204,7 +200,8 @@ def main() -> int:
         )
 
         project = work / "all-on"
-        render(ALL_ON, project)
+        # Rendered quietly (no git clone, no commit): this project is only synthesized and tested.
+        render(ALL_ON, project, template=template_snapshot(work / "template"), tasks=False)
         figures["synth_all_on_with_validation"] = timed(
             "synth of the all-on project (process, built-in validation)",
             runs,

@@ -10,8 +10,10 @@ source, and no git call per written file. tests/test_render.py holds the result 
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,19 +41,32 @@ def template_snapshot(destination: Path) -> Path:
     return destination
 
 
-def share_compiled_templates() -> None:
-    """Compile each Jinja source once per process, however many renders ask for it.
+@contextlib.contextmanager
+def shortcuts() -> Iterator[None]:
+    """Renders inside take the two in-process shortcuts below; copier and Jinja are as they
+    were afterwards, so that a process can render plainly again (as the tests that compare
+    the matrix with copier do)."""
+    original_compile = jinja2.Environment.compile
+    original_git_check = copier_main.is_git_available
+    jinja2.Environment.compile = _shared_compile(original_compile)  # type: ignore[method-assign]
+    copier_main.is_git_available = _no_git_index_sync
+    try:
+        yield
+    finally:
+        jinja2.Environment.compile = original_compile  # type: ignore[method-assign]
+        copier_main.is_git_available = original_git_check
+
+
+def _shared_compile(original: Callable[..., Any]) -> Callable[..., Any]:
+    """Compile each Jinja source once, however many renders ask for it.
 
     copier compiles every part of every path, and the answers file's name once per part,
     afresh for each render: about 1,500 compilations and half of a render's time, nearly all
     of them the same strings in every variant. The compiled code depends only on the source
-    and the environment's syntax settings, which copier.yml fixes, so a matrix worker shares
-    it between its renders. Extensions keep state per template in ``preprocess`` (copier's
-    yield tag resets its context there), so that still runs for every template.
+    and the environment's syntax settings, which copier.yml fixes, so the renders share it.
+    Extensions keep state per template in ``preprocess`` (copier's yield tag resets its
+    context there), so that still runs for every template.
     """
-    if getattr(jinja2.Environment.compile, "shared", False):
-        return
-    original = jinja2.Environment.compile
     compiled: dict[tuple[Any, ...], Any] = {}
 
     def shared_compile(
@@ -71,20 +86,19 @@ def share_compiled_templates() -> None:
             compiled[key] = original(environment, source, name, filename, raw, defer_init)
         return compiled[key]
 
-    shared_compile.shared = True  # type: ignore[attr-defined]
-    jinja2.Environment.compile = shared_compile  # type: ignore[method-assign]
+    return shared_compile
 
 
-def skip_git_index_sync() -> None:
-    """Spare copier a git call per written file (40% of a render once Jinja is shared).
+def _no_git_index_sync() -> bool:
+    """Stands in for copier's ``is_git_available``, which only decides whether to sync a git
+    index after writing each file (40% of a render once Jinja is shared).
 
     After writing each file, copier asks git (`git config core.fileMode`, a process) whether
     the destination's git index needs the file's executable bit. A matrix variant is a fresh
     folder outside any repository, where the answer never matters: the call is a no-op there
     by copier's own rule. test_render compares the files and their modes with copier's.
     """
-    if hasattr(copier_main, "is_git_available"):
-        copier_main.is_git_available = lambda: False
+    return False
 
 
 def _syntax(environment: jinja2.Environment) -> tuple[Any, ...]:
