@@ -78,20 +78,26 @@ def run(command: list[str], cwd: Path | None = None, env: dict | None = None) ->
 
 def timed(label: str, runs: int, action: Callable[[int], Any]) -> dict[str, float]:
     """Run `action(i)` `runs` times; returns median, min and max seconds."""
-    seconds = []
-    for i in range(runs):
-        start = time.perf_counter()
-        action(i)
-        seconds.append(time.perf_counter() - start)
+    return figure_of(label, [seconds_of(action, i) for i in range(runs)])
+
+
+def seconds_of(action: Callable[[int], Any], i: int) -> float:
+    start = time.perf_counter()
+    action(i)
+    return time.perf_counter() - start
+
+
+def figure_of(label: str, seconds: list[float]) -> dict[str, float]:
+    """Median, min and max of `seconds`, printed on one line."""
     figure = {
         "median_s": round(statistics.median(seconds), 3),
         "min_s": round(min(seconds), 3),
         "max_s": round(max(seconds), 3),
-        "runs": runs,
+        "runs": len(seconds),
     }
     print(
         f"{label:<58} median {figure['median_s']:7.2f} s"
-        f"  (min {figure['min_s']:.2f}, max {figure['max_s']:.2f}, {runs} runs)",
+        f"  (min {figure['min_s']:.2f}, max {figure['max_s']:.2f}, {len(seconds)} runs)",
         flush=True,
     )
     return figure
@@ -215,13 +221,10 @@ def main() -> int:
 
         tests_dir = str(ROOT / "tests")
         one = SYNTH_ONE.format(tests=tests_dir)
-        figures["one_variant_alone"] = timed(
-            "one variant (defaults) rendered + synthesized alone (process)",
-            runs,
-            lambda i: run([sys.executable, "-c", one, "defaults", str(work / f"one-{i}")]),
-        )
-
         peaks: list[int] = []
+
+        def one_alone(i: int) -> None:
+            run([sys.executable, "-c", one, "defaults", str(work / f"one-{i}")])
 
         def matrix(i: int) -> None:
             command = [sys.executable, "-c", SYNTH_ALL.format(tests=tests_dir), str(work / f"m{i}")]
@@ -232,8 +235,16 @@ def main() -> int:
             if process.returncode != 0:
                 raise SystemExit("bench: the matrix run failed")
 
-        figures["matrix"] = timed(
-            f"matrix: {figures['variants']} variants rendered + synthesized (process)", runs, matrix
+        # In turns, one run of each, so that a drift of the machine's speed (other tenants)
+        # weighs on both sides of the ratio alike.
+        pairs = [(seconds_of(one_alone, i), seconds_of(matrix, i)) for i in range(runs)]
+        figures["one_variant_alone"] = figure_of(
+            "one variant (defaults) rendered + synthesized alone (process)",
+            [one_run for one_run, _ in pairs],
+        )
+        figures["matrix"] = figure_of(
+            f"matrix: {figures['variants']} variants rendered + synthesized (process)",
+            [matrix_run for _, matrix_run in pairs],
         )
         ratio = figures["matrix"]["median_s"] / figures["one_variant_alone"]["median_s"]
         figures["matrix_ratio"] = round(ratio, 2)
