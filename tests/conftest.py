@@ -18,6 +18,20 @@ SUPPORTED: dict[str, dict[str, Any]] = VARIANTS["supported"]
 UNSUPPORTED: dict[str, dict[str, Any]] = VARIANTS["unsupported"]
 
 
+# What tools write into a project (git, environments, installs, builds, caches, synth output):
+# left out wherever the tests scan or compare what the template rendered.
+TOOL_FOLDERS = frozenset({".git", ".venv", "node_modules", ".next", "__pycache__", "cdk.out"})
+
+
+def project_files(project_dir: Path) -> list[Path]:
+    """Every file and folder of a project, sorted, less what lies in the tools' folders."""
+    return sorted(
+        path
+        for path in project_dir.rglob("*")
+        if not TOOL_FOLDERS.intersection(path.relative_to(project_dir).parts)
+    )
+
+
 class Rendered:
     """One rendered variant: where it is and every answer it was generated with."""
 

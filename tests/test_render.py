@@ -10,7 +10,7 @@ from pathlib import Path
 import pathspec
 import pytest
 
-from conftest import SUPPORTED, Rendered
+from conftest import SUPPORTED, Rendered, project_files
 from matrix import TEMPLATE_ROOT, load_variants, render
 
 QUESTIONS = sorted(
@@ -23,15 +23,6 @@ QUESTIONS = sorted(
 )
 # A Jinja expression or tag that survived rendering: `{{ project_slug }}`, `{% if ... %}`.
 LEFTOVER_JINJA = re.compile(r"\{%-?\s|\{\{-?\s*(?:" + "|".join(QUESTIONS) + r"|_copier)\b")
-SKIPPED_DIRS = {".git", ".venv", "node_modules", ".next", "__pycache__"}
-
-
-def project_files(variant: Rendered) -> list:
-    return [
-        path
-        for path in variant.project_dir.rglob("*")
-        if not SKIPPED_DIRS.intersection(path.relative_to(variant.project_dir).parts)
-    ]
 
 
 def ruff(*args: str, cwd) -> subprocess.CompletedProcess[str]:
@@ -52,7 +43,7 @@ def test_questions_are_found() -> None:
 
 def test_no_template_residue(variant: Rendered) -> None:
     residue = []
-    for path in project_files(variant):
+    for path in project_files(variant.project_dir):
         relative = path.relative_to(variant.project_dir)
         if path.suffix == ".jinja" or "{{" in str(relative) or "{%" in str(relative):
             residue.append(f"{relative}: unrendered name")
@@ -107,7 +98,7 @@ def test_no_rendered_file_is_ignored_by_the_project_gitignore(variant: Rendered)
     spec = pathspec.GitIgnoreSpec.from_lines(gitignore.splitlines())
     rendered = [
         path.relative_to(variant.project_dir).as_posix()
-        for path in project_files(variant)
+        for path in project_files(variant.project_dir)
         if path.is_file()
     ]
     assert [name for name in rendered if spec.match_file(name)] == []
@@ -124,13 +115,13 @@ def test_the_matrix_renders_what_copier_copy_renders(
     render(load_variants()["supported"]["all_on"], reference)
 
     def contents(project: Path) -> dict[str, bytes]:
-        files = {}
-        for path in project.rglob("*"):
-            relative = path.relative_to(project)
-            if path.is_file() and not {".git", "__pycache__"}.intersection(relative.parts):
-                mode = oct(path.stat().st_mode & 0o777).encode()
-                files[relative.as_posix()] = mode + b" " + path.read_bytes()
-        return files
+        return {
+            path.relative_to(project).as_posix(): oct(path.stat().st_mode & 0o777).encode()
+            + b" "
+            + path.read_bytes()
+            for path in project_files(project)
+            if path.is_file()
+        }
 
     matrix_files, copied_files = contents(variant.project_dir), contents(reference)
     # Where the template came from and at which commit: the only lines that may differ.

@@ -31,6 +31,7 @@ import yaml
 from copier.errors import UserMessageError
 from packaging.version import Version
 
+from conftest import project_files
 from matrix import TEMPLATE_ROOT, SynthReport, project_environment, synthesize
 from render_shortcuts import template_snapshot
 
@@ -41,7 +42,6 @@ TEAM_TRANSITION_DAYS = 120
 GIT_IDENTITY = ["-c", "user.name=Test", "-c", "user.email=test@example.com"]
 GIT_IDENTITY += ["-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false"]
 # Not part of a project's content: git's own folder and what running it leaves behind.
-NOT_CONTENT = {".git", "__pycache__", ".venv", "node_modules", "cdk.out"}
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -190,8 +190,8 @@ def content(project: Path) -> dict[str, bytes]:
     """Every file of a project by its relative path, git's and tools' folders left out."""
     return {
         path.relative_to(project).as_posix(): path.read_bytes()
-        for path in sorted(project.rglob("*"))
-        if path.is_file() and not NOT_CONTENT.intersection(path.relative_to(project).parts)
+        for path in project_files(project)
+        if path.is_file()
     }
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import SUPPORTED, Rendered
+from conftest import SUPPORTED, Rendered, project_files
 from matrix import TEMPLATE_ROOT
 
 VERSIONS = yaml.safe_load((TEMPLATE_ROOT / "includes" / "versions.yml").read_text())["versions"][
@@ -206,8 +206,8 @@ def rendered_text_files(project_dir: Path) -> list[Path]:
     """The text files of a fresh project: all that its first commit holds (no rendered file is
     ignored, tests/test_render.py), less the bytecode that synthesizing it left."""
     files = []
-    for path in sorted(project_dir.rglob("*")):
-        if not path.is_file() or "__pycache__" in path.relative_to(project_dir).parts:
+    for path in project_files(project_dir):
+        if not path.is_file():
             continue
         try:
             path.read_text(encoding="utf-8")
