@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import subprocess
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,10 @@ def _shared_compile(original: Callable[..., Any]) -> Callable[..., Any]:
     context there), so that still runs for every template.
     """
     compiled: dict[tuple[Any, ...], Any] = {}
+    # Each environment's syntax, read once: copier makes one environment per render.
+    syntaxes: weakref.WeakKeyDictionary[jinja2.Environment, tuple[Any, ...]] = (
+        weakref.WeakKeyDictionary()
+    )
 
     def shared_compile(
         environment: jinja2.Environment,
@@ -79,7 +84,9 @@ def _shared_compile(original: Callable[..., Any]) -> Callable[..., Any]:
     ) -> Any:
         if raw or not isinstance(source, str):
             return original(environment, source, name, filename, raw, defer_init)
-        key = (_syntax(environment), source, name, filename, defer_init)
+        if environment not in syntaxes:
+            syntaxes[environment] = _syntax(environment)
+        key = (syntaxes[environment], source, name, filename, defer_init)
         if key in compiled:
             environment.preprocess(source, name, filename)
         else:
