@@ -10,7 +10,7 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from ..constants import PROJECT_SLUG
-from ..settings import EnvironmentSettings
+from ..environment import EnvironmentSettings
 from .infrastructure import CiAccess
 
 # Where `cdk bootstrap --qualifier` puts a non-default qualifier (cdk.json's context).

@@ -10,9 +10,9 @@ from constructs import Construct
 
 from ..constants import COMPLIANCE_PACK
 from ..nag import acknowledge_compliance
-from ..settings import DataLakeSettings
 from ..static_analysis import skip_checkov
 from . import layout
+from .settings import DataLakeSettings
 
 # The data buckets' encryption. A compliance pack asks for KMS: S3's AWS-managed key, with a
 # bucket key that spares a KMS request per object. Without one, S3-managed keys keep reads

@@ -22,8 +22,9 @@ from constructs import Construct
 
 from ..log_groups import log_group
 from ..nag import acknowledge_compliance, allow_wildcards
-from ..settings import DnsSettings, FrontendSettings
+from ..settings.base import DnsSettings
 from ..static_analysis import skip_checkov
+from .settings import FrontendSettings
 
 COMPONENT_DIR = Path(__file__).resolve().parent
 RUNTIME_DIR = COMPONENT_DIR / "runtime"

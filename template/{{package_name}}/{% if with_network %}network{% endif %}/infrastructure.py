@@ -10,7 +10,7 @@ from constructs import Construct
 
 from ..log_groups import log_group
 from ..nag import acknowledge_compliance
-from ..settings import NetworkSettings
+from .settings import NetworkSettings
 
 
 class Network(cdk.Stack):

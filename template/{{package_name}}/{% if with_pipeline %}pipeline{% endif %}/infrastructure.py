@@ -29,8 +29,8 @@ from ..constants import PROJECT_SLUG
 from ..data_lake import layout
 from ..log_groups import log_group
 from ..nag import acknowledge_compliance, allow_wildcards
-from ..settings import FunctionSettings, PipelineSettings
 from ..static_analysis import skip_checkov
+from .settings import FunctionSettings, PipelineSettings
 
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
 JOBS_PACKAGE = "pipeline_jobs"
@@ -232,7 +232,7 @@ class Pipeline(cdk.Stack):
             comment="Training pipeline: Export -> Wait -> Train -> Import",
             definition_body=sfn.DefinitionBody.from_chainable(chain),
             state_machine_type=sfn.StateMachineType.STANDARD,
-            timeout=cdk.Duration.minutes(self._settings.execution_timeout_minutes),
+            timeout=cdk.Duration.seconds(self._settings.execution_timeout_seconds),
             tracing_enabled=True,
             logs=sfn.LogOptions(
                 destination=self._log_group("StateMachineLogs"),
