@@ -14,9 +14,11 @@ import copier
 import pytest
 
 from matrix import TEMPLATE_ROOT
+from remove_config_key import remove_key
 from rename_config_key import rename_key
 
 RENAME = TEMPLATE_ROOT / "hooks" / "rename_config_key.py"
+REMOVE = TEMPLATE_ROOT / "hooks" / "remove_config_key.py"
 REPORT = TEMPLATE_ROOT / "hooks" / "report_conflicts.py"
 OLD, NEW = "data_lake.logs_days", "data_lake.logs_expiration_days"
 
@@ -126,6 +128,44 @@ def test_renames_a_nested_key_and_a_top_level_key() -> None:
 
 def test_a_missing_key_is_left_alone() -> None:
     assert rename_key(CONFIG, ["network", "cidr"], "cidr_block") == (CONFIG, 0)
+
+
+# ─── remove_config_key.py ────────────────────────────────────────────────────────────────
+
+
+def test_removes_only_the_key_at_that_path_with_its_block() -> None:
+    text, value = remove_key(CONFIG, ["pipeline", "source_tables"])
+    assert value == "- name: sales\n      logs_days: 5"
+    assert "source_tables" not in text and "sales" not in text
+    assert "  train_model:\n    memory_mb: 2048\n" in text
+    assert "  logs_days: 30  # a month" in text and "logs_days: 1" in text
+
+
+def test_removes_a_section_left_empty_and_keeps_what_follows() -> None:
+    config = "data_lake:\n  raw_days: 90\n\npipeline:\n  logs_days: 7\n"
+    text, value = remove_key(config, ["data_lake", "raw_days"])
+    assert value == "90"
+    assert text == "\npipeline:\n  logs_days: 7\n"
+
+
+def test_a_key_not_set_is_left_alone() -> None:
+    assert remove_key(CONFIG, ["network", "cidr"]) == (CONFIG, None)
+
+
+def test_removes_in_every_environment_telling_the_value_then_finds_nothing(
+    project: Path,
+) -> None:
+    (project / "config" / "qa.yaml").write_text(CONFIG.replace("raw_days: 90", "raw_days: 120"))
+    key, why = "data_lake.raw_days", "raw/ now moves to Infrequent Access after 90 days"
+
+    first = run(REMOVE, project, key, "--why", why)
+
+    assert first.returncode == 0, first.stderr
+    assert f"remove {key}: config/dev.yaml: removed (it was 90); {why}" in first.stdout
+    assert f"remove {key}: config/qa.yaml: removed (it was 120); {why}" in first.stdout
+    assert "raw_days" not in (project / "config" / "qa.yaml").read_text()
+    second = run(REMOVE, project, key, "--why", why)
+    assert second.stdout.count("not set: nothing to do") == 2
 
 
 # ─── rename_config_key.py ────────────────────────────────────────────────────────────────
