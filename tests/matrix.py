@@ -10,6 +10,7 @@ docs/performance.md).
 from __future__ import annotations
 
 import concurrent.futures
+import importlib
 import importlib.util
 import json
 import multiprocessing
@@ -93,6 +94,8 @@ class SynthReport:
     outdir: Path | None = None
     # Rules acknowledged on the app or a whole stage, "<path>: <rule id>" (there must be none).
     scope_acknowledgements: list[str] = field(default_factory=list)
+    # Each environment's effective settings (config file over the components' defaults).
+    settings: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def stack(self, stage: str, component: str) -> Stack:
         return self.stacks[f"{stage}/{component}"]
@@ -142,6 +145,44 @@ def _scope_acknowledgements(app: Any) -> list[str]:
     ]
 
 
+def project_settings(project_dir: Path, package_name: str) -> dict[str, dict[str, Any]]:
+    """Each environment's effective settings of a rendered project, loaded in this process."""
+    _purge_modules(package_name)
+    sys.path.insert(0, str(project_dir))
+    try:
+        return _load_settings(package_name)
+    finally:
+        sys.path.remove(str(project_dir))
+        _purge_modules(package_name)
+
+
+def _load_settings(package_name: str) -> dict[str, dict[str, Any]]:
+    environment = importlib.import_module(f"{package_name}.environment")
+    return {
+        name: environment.load_settings(name).model_dump(mode="json")
+        for name in environment.environment_names()
+    }
+
+
+def settings_error(
+    project_dir: Path, package_name: str, environment: str, config_dir: Path
+) -> str | None:
+    """What a rendered project's settings check says of ``config_dir/<environment>.yaml``
+    (its SettingsError's message), or None when it accepts the file."""
+    _purge_modules(package_name)
+    sys.path.insert(0, str(project_dir))
+    try:
+        module = importlib.import_module(f"{package_name}.environment")
+        try:
+            module.load_settings(environment, config_dir)
+        except module.SettingsError as error:
+            return str(error)
+        return None
+    finally:
+        sys.path.remove(str(project_dir))
+        _purge_modules(package_name)
+
+
 def synthesize(
     project_dir: Path, package_name: str, outdir: Path, *, builtin_validation: bool = True
 ) -> SynthReport:
@@ -157,6 +198,7 @@ def synthesize(
         app = module.build_app(
             outdir=str(outdir), builtin_cloud_formation_validation=builtin_validation
         )
+        settings = _load_settings(package_name)
         try:
             app.synth()
         except Exception as error:  # cdk-nag findings raise; the report says which
@@ -165,11 +207,13 @@ def synthesize(
                 nag_findings=_nag_findings(outdir),
                 stacks=_read_stacks(outdir),
                 outdir=outdir,
+                settings=settings,
             )
         return SynthReport(
             stacks=_read_stacks(outdir),
             outdir=outdir,
             scope_acknowledgements=_scope_acknowledgements(app),
+            settings=settings,
         )
     finally:
         sys.path.remove(str(project_dir))

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 import security_reference as reference
 from conftest import SUPPORTED, Rendered
@@ -282,7 +281,7 @@ def test_security_page_lists_every_exception(
     )
 
 
-# ─── Data outlives its stack unless the config says otherwise ─────────────────────────────
+# ─── Data outlives its stack unless the settings say otherwise ─────────────────────────────
 
 
 def _config_days(section: dict[str, Any], kind: str) -> set[int]:
@@ -296,11 +295,10 @@ def test_state_outlives_its_stack_unless_the_config_says_so(
     variant = rendered_variants[name]
     problems = []
     for environment in variant.answers["environments"]:
-        config_file = variant.project_dir / "config" / f"{environment}.yaml"
-        config = yaml.safe_load(config_file.read_text())
+        config = synthesized[name].settings[environment]
         destroy = config["destroy_on_delete"]
         if environment == "prod":
-            assert destroy is False, f"{name}: prod's shipped config destroys data"
+            assert destroy is False, f"{name}: prod's defaults destroy data"
         expected = "Delete" if destroy else "Retain"
         stage = variant.stage(environment)
         for stack in (

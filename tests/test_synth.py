@@ -225,15 +225,24 @@ def test_pipeline(
     answers = variant.answers
     fargate = answers["training_compute"] == "fargate"
     for environment in answers["environments"]:
-        config_file = variant.project_dir / "config" / f"{environment}.yaml"
-        config = yaml.safe_load(config_file.read_text())["pipeline"]
+        config = synthesized[pipeline_variant].settings[environment]["pipeline"]
         stack = synthesized[pipeline_variant].stack(variant.stage(environment), "Pipeline")
 
         (machine,) = stack.resources("AWS::StepFunctions::StateMachine").values()
         assert machine["Properties"]["LoggingConfiguration"]["Level"] == "ALL"
         assert machine["Properties"]["TracingConfiguration"] == {"Enabled": True}
         definition = _definition(machine)
-        assert definition["TimeoutSeconds"] == config["execution_timeout_minutes"] * 60
+        minutes = config["execution_timeout_minutes"]
+        if minutes is None:  # the steps' limits plus ten minutes
+            steps = config["wait_seconds"] + config["export_tables"]["timeout_seconds"]
+            steps += config["import_model"]["timeout_seconds"]
+            steps += (
+                config["fargate_training"]["timeout_minutes"] * 60
+                if fargate
+                else config["train_model"]["timeout_seconds"]
+            )
+            minutes = -(-steps // 60) + 10
+        assert definition["TimeoutSeconds"] == minutes * 60
         states = definition["States"]
         assert definition["StartAt"] == "Export"
         assert [states[s]["Next"] for s in ("Export", "Wait", "Train")] == [
@@ -357,8 +366,7 @@ def test_frontend(
     # Graviton families have a "g" after their generation (t4g, m7g): they boot the arm64 image.
     architecture = "arm64" if re.match(r"^[a-z]+[0-9]+g", instance_type) else "x86_64"
     for environment in answers["environments"]:
-        config_file = variant.project_dir / "config" / f"{environment}.yaml"
-        config = yaml.safe_load(config_file.read_text())["frontend"]
+        config = synthesized[frontend_variant].settings[environment]["frontend"]
         stack = synthesized[frontend_variant].stack(variant.stage(environment), "Frontend")
 
         (launch_template,) = stack.resources("AWS::EC2::LaunchTemplate").values()

@@ -1,0 +1,142 @@
+"""One source per rule: what copier.yml refuses in an answer, the generated project refuses in
+config/<environment>.yaml, for the same reason, both read from includes/rules.yml."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from copier.errors import CopierError
+
+from conftest import Rendered
+from matrix import TEMPLATE_ROOT, render, settings_error
+
+RULES = yaml.safe_load((TEMPLATE_ROOT / "includes" / "rules.yml").read_text())["rules"]["default"]
+ZONES = RULES["availability_zones"]
+SMALLEST_WITH_NAT = f"10.2.0.0/{RULES['largest_vpc_prefix']['with_nat']}"
+SMALLEST_WITHOUT_NAT = f"10.2.0.0/{RULES['largest_vpc_prefix']['without_nat']}"
+
+# (rule, variant whose project checks the config, answers copier refuses, config values the
+# project refuses, what both messages say). A config value is checked on a project whose
+# answers were valid: it is what a team would write later.
+CASES = [
+    (
+        "the API needs NAT",
+        "defaults",
+        {"nat_gateways": 0},
+        {"network": {"nat_gateways": 0, "cidr": SMALLEST_WITHOUT_NAT}},
+        RULES["needs_nat"]["api"],
+    ),
+    (
+        "Fargate training needs NAT",
+        "pipeline_alone_no_nat",
+        {
+            "nat_gateways": 0,
+            "with_api": False,
+            "with_frontend": False,
+            "training_compute": "fargate",
+        },
+        {"pipeline": {"training_compute": "fargate"}},
+        RULES["needs_nat"]["fargate_training"],
+    ),
+    (
+        "schedule syntax",
+        "defaults",
+        {"pipeline_schedule": "every day"},
+        {"pipeline": {"schedule": "every day"}},
+        RULES["schedule_syntax"],
+    ),
+    (
+        "a cron schedule's day fields",
+        "defaults",
+        {"pipeline_schedule": "cron(0 3 * * * *)"},
+        {"pipeline": {"schedule": "cron(0 3 * * * *)"}},
+        RULES["schedule_cron_question_mark"],
+    ),
+    (
+        "longest wait",
+        "defaults",
+        {"pipeline_wait_seconds": RULES["pipeline_wait_seconds_max"] + 1},
+        {"pipeline": {"wait_seconds": RULES["pipeline_wait_seconds_max"] + 1}},
+        str(RULES["pipeline_wait_seconds_max"]),
+    ),
+    (
+        "one NAT gateway per zone at most",
+        "defaults",
+        {"nat_gateways": ZONES + 1},
+        {"network": {"nat_gateways": ZONES + 1}},
+        None,  # copier's choices refuse the answer; the settings name the limit
+    ),
+]
+
+
+def copier_error(answers: dict[str, Any], destination: Path) -> str:
+    with pytest.raises((CopierError, ValueError)) as refused:
+        render(answers, destination, tasks=False)
+    assert not destination.exists() or not any(destination.iterdir()), "files were written"
+    return str(refused.value)
+
+
+def config_error(variant: Rendered, values: dict[str, Any], tmp_path: Path) -> str | None:
+    config_dir = tmp_path / "config"
+    shutil.copytree(variant.project_dir / "config", config_dir)
+    environment = variant.answers["environments"][0]
+    path = config_dir / f"{environment}.yaml"
+    path.write_text(path.read_text() + yaml.safe_dump(values))
+    return settings_error(
+        variant.project_dir, variant.answers["package_name"], environment, config_dir
+    )
+
+
+@pytest.mark.parametrize(
+    ("variant", "answers", "config", "reason"),
+    [case[1:] for case in CASES],
+    ids=[case[0] for case in CASES],
+)
+def test_an_answer_and_a_config_value_are_refused_for_the_same_reason(
+    rendered_variants: dict[str, Rendered],
+    tmp_path: Path,
+    variant: str,
+    answers: dict[str, Any],
+    config: dict[str, Any],
+    reason: str | None,
+) -> None:
+    from_copier = copier_error(answers, tmp_path / "project")
+    from_config = config_error(rendered_variants[variant], config, tmp_path)
+    assert from_config is not None, f"the project accepted {config}"
+    assert "config/" in from_config or ".yaml" in from_config
+    assert "Traceback" not in from_config
+    if reason is None:
+        assert f"less than or equal to {ZONES}" in from_config
+        return
+    assert reason in " ".join(from_copier.split()), from_copier
+    assert reason in from_config, from_config
+
+
+@pytest.mark.parametrize(
+    ("cidr", "nat_gateways", "accepted"),
+    [
+        (SMALLEST_WITH_NAT, 1, True),
+        (f"10.2.0.0/{RULES['largest_vpc_prefix']['with_nat'] + 1}", 1, False),
+        (SMALLEST_WITHOUT_NAT, 0, True),
+        ("10.2.0.0/24", 0, False),
+    ],
+)
+def test_a_vpc_range_must_hold_the_subnets(
+    rendered_variants: dict[str, Rendered],
+    tmp_path: Path,
+    cidr: str,
+    nat_gateways: int,
+    accepted: bool,
+) -> None:
+    variant = rendered_variants["pipeline_alone_no_nat"]
+    error = config_error(
+        variant, {"network": {"cidr": cidr, "nat_gateways": nat_gateways}}, tmp_path
+    )
+    if accepted:
+        assert error is None
+    else:
+        assert error is not None and "network.cidr: " in error and "too small" in error
