@@ -11,7 +11,7 @@ import pytest
 import yaml
 from copier.errors import CopierError
 
-from conftest import Rendered
+from conftest import SUPPORTED, Rendered
 from matrix import TEMPLATE_ROOT, render, settings_error
 
 RULES = yaml.safe_load((TEMPLATE_ROOT / "includes" / "rules.yml").read_text())["rules"]["default"]
@@ -64,6 +64,34 @@ CASES = [
         str(RULES["pipeline_wait_seconds_max"]),
     ),
     (
+        "domain name syntax",
+        "defaults",
+        {"domain_name": "API.example.org"},
+        {"api": {"domain_name": "API.example.org"}},
+        RULES["domain_name_syntax"],
+    ),
+    (
+        "hosted zone ID syntax",
+        "defaults",
+        {"domain_name": "api.example.org", "hosted_zone_id": "Y123456"},
+        {"dns": {"hosted_zone_id": "Y123456", "hosted_zone_name": "example.org"}},
+        RULES["hosted_zone_id_syntax"],
+    ),
+    (
+        "commercial regions only",
+        "defaults",
+        {"aws_region": "cn-north-1"},
+        {"region": "cn-north-1"},
+        "not a commercial AWS region code",
+    ),
+    (
+        "account ID",
+        "defaults",
+        {"aws_account_id": "12345"},
+        {"account": "12345"},
+        "12 digits",
+    ),
+    (
         "one NAT gateway per zone at most",
         "defaults",
         {"nat_gateways": ZONES + 1},
@@ -71,6 +99,16 @@ CASES = [
         None,  # copier's choices refuse the answer; the settings name the limit
     ),
 ]
+
+
+@pytest.fixture(scope="module")
+def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Rendered]:
+    """The variants whose config files the cases change, rendered once."""
+    root = tmp_path_factory.mktemp("rules")
+    return {
+        name: Rendered(name, root / name, render(SUPPORTED[name], root / name, tasks=False))
+        for name in ("defaults", "pipeline_alone_no_nat")
+    }
 
 
 def copier_error(answers: dict[str, Any], destination: Path) -> str:
@@ -97,7 +135,7 @@ def config_error(variant: Rendered, values: dict[str, Any], tmp_path: Path) -> s
     ids=[case[0] for case in CASES],
 )
 def test_an_answer_and_a_config_value_are_refused_for_the_same_reason(
-    rendered_variants: dict[str, Rendered],
+    projects: dict[str, Rendered],
     tmp_path: Path,
     variant: str,
     answers: dict[str, Any],
@@ -105,7 +143,7 @@ def test_an_answer_and_a_config_value_are_refused_for_the_same_reason(
     reason: str | None,
 ) -> None:
     from_copier = copier_error(answers, tmp_path / "project")
-    from_config = config_error(rendered_variants[variant], config, tmp_path)
+    from_config = config_error(projects[variant], config, tmp_path)
     assert from_config is not None, f"the project accepted {config}"
     assert "config/" in from_config or ".yaml" in from_config
     assert "Traceback" not in from_config
@@ -126,13 +164,13 @@ def test_an_answer_and_a_config_value_are_refused_for_the_same_reason(
     ],
 )
 def test_a_vpc_range_must_hold_the_subnets(
-    rendered_variants: dict[str, Rendered],
+    projects: dict[str, Rendered],
     tmp_path: Path,
     cidr: str,
     nat_gateways: int,
     accepted: bool,
 ) -> None:
-    variant = rendered_variants["pipeline_alone_no_nat"]
+    variant = projects["pipeline_alone_no_nat"]
     error = config_error(
         variant, {"network": {"cidr": cidr, "nat_gateways": nat_gateways}}, tmp_path
     )
