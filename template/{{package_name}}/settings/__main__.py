@@ -63,4 +63,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:
+        # Piped into `head` or a pager that quit: the reader has what it wanted.
+        sys.stderr.close()
+        sys.exit(0)
