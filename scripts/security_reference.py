@@ -200,29 +200,29 @@ SECTIONS = (
         "Acknowledged cdk-nag findings",
         "Each is acknowledged beside its construct with "
         "`cdk.Validations.of(construct).acknowledge(...)` or, for a compliance pack's rules, "
-        "`nag.acknowledge_compliance(...)` (only the project's pack is acknowledged).",
+        "`compliance.nag.acknowledge_compliance(...)` (only the project's pack is acknowledged).",
     ),
     (
         "allow_wildcards",
         "Allowed IAM wildcards (AwsSolutions-IAM5)",
-        "Declared with `nag.allow_wildcards(construct, patterns=..., reason=...)`; the "
-        "`WildcardAllowances` plugin acknowledges exactly the IAM5 findings whose wildcard "
+        "Declared with `compliance.nag.allow_wildcards(construct, patterns=..., reason=...)`; "
+        "the `WildcardAllowances` plugin acknowledges exactly the IAM5 findings whose wildcard "
         "matches a pattern (docs/decisions/0002-cdk-nag-acknowledgements.md).",
     ),
     (
         "checkov",
         "checkov skips",
         "Each is a `checkov: {skip: [{id, comment}]}` entry in its resource's `Metadata`, "
-        "written by `static_analysis.skip_checkov(...)` beside the construct, or by "
-        "`static_analysis.skip_cdk_handlers(app)` for aws-cdk-lib's own custom-resource "
+        "written by `compliance.scanners.skip_checkov(...)` beside the construct, or by "
+        "`compliance.scanners.skip_cdk_handlers(app)` for aws-cdk-lib's own custom-resource "
         "handlers.",
     ),
     (
         "cfn-lint",
         "cfn-lint ignores",
         "Each is a `cfn-lint: {config: {ignore_checks: [...]}, reasons: {...}}` entry in its "
-        "resource's `Metadata`, written by `static_analysis.ignore_cfn_lint(...)`. W3005, which "
-        "CDK's output always has, is ignored for every template by the gate itself.",
+        "resource's `Metadata`, written by `compliance.scanners.ignore_cfn_lint(...)`. W3005, "
+        "which CDK's output always has, is ignored for every template by the gate itself.",
     ),
     (
         "aws-cdk-lib",

@@ -8,10 +8,10 @@ import aws_cdk as cdk
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from ..compliance.nag import acknowledge_compliance
+from ..compliance.scanners import skip_checkov
 from ..constants import COMPLIANCE_PACK
-from ..nag import acknowledge_compliance
 from ..settings import DataLakeSettings
-from ..static_analysis import skip_checkov
 from . import layout
 
 # The data buckets' encryption. A compliance pack asks for KMS: S3's AWS-managed key, with a

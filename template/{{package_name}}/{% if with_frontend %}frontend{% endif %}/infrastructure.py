@@ -20,10 +20,10 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as assets
 from constructs import Construct
 
-from ..log_groups import log_group
-from ..nag import acknowledge_compliance, allow_wildcards
+from ..compliance.log_groups import log_group
+from ..compliance.nag import acknowledge_compliance, allow_wildcards
+from ..compliance.scanners import skip_checkov
 from ..settings import DnsSettings, FrontendSettings
-from ..static_analysis import skip_checkov
 
 COMPONENT_DIR = Path(__file__).resolve().parent
 RUNTIME_DIR = COMPONENT_DIR / "runtime"

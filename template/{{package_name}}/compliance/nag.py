@@ -25,7 +25,7 @@ import jsii
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct, IConstruct
 
-from .constants import COMPLIANCE_PACK
+from ..constants import COMPLIANCE_PACK
 
 _METADATA_TYPE = "nag:allowed-wildcards"
 _FINDING = re.compile(r"^(?P<rule>AwsSolutions-IAM5)\[(?P<wildcard>.+)\]$")
