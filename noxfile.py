@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sys
 import tomllib
 from pathlib import Path
 
@@ -133,10 +132,11 @@ def docs(session: nox.Session) -> None:
     )
 
 
-@nox.session(venv_backend="none")
+@nox.session
 def docs_questions(session: nox.Session) -> None:
     """Regenerate docs/questions.md from copier.yml."""
-    session.run(sys.executable, "scripts/questions_reference.py", external=True)
+    session.install(*dependency_group("docs"))
+    session.run("python", "scripts/questions_reference.py")
 
 
 @nox.session

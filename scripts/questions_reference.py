@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +27,7 @@ RULES_YML = ROOT / "includes" / "rules.yml"
 LANDS_IN_YML = ROOT / "scripts" / "questions_lands_in.yml"
 PAGE = ROOT / "docs" / "questions.md"
 
+INCLUDE = re.compile(r"^!include (?P<path>\S+)$", re.M)
 BANNER = re.compile(r"^# ─+ (?P<section>.+?) ─+$")
 TOP_LEVEL_KEY = re.compile(r"^(?P<name>[a-z][a-z0-9_]*):")
 CODE_SPAN = re.compile(r"(`[^`]*`)")
@@ -61,10 +63,30 @@ def _load_documents() -> list[dict[str, Any]]:
     return [d for d in yaml.load_all(COPIER_YML.read_text(), Loader=Loader) if d]
 
 
-def load_all_questions() -> dict[str, dict[str, Any]]:
-    """Every question of copier.yml, the computed ones (`when: false`) included."""
+def included_values() -> dict[str, Any]:
+    """The values of the files copier.yml includes (pinned versions, region codes, compliance
+    packs), by name, as copier's templates see them."""
     return {
-        name: spec
+        name: spec["default"]
+        for match in INCLUDE.finditer(COPIER_YML.read_text())
+        for name, spec in yaml.safe_load((ROOT / match["path"]).read_text()).items()
+    }
+
+
+def _choices(choices: list[Any] | dict[str, Any] | str) -> list[Any]:
+    """A question's choices. Choices written as a template, which copier renders and then reads
+    as YAML, are rendered here from the included values (the only ones they may use)."""
+    if isinstance(choices, str):
+        environment = jinja2.Environment(undefined=jinja2.StrictUndefined)
+        choices = yaml.safe_load(environment.from_string(choices).render(included_values()))
+    return list(choices)
+
+
+def load_all_questions() -> dict[str, dict[str, Any]]:
+    """Every question of copier.yml, the computed ones (`when: false`) included, with their
+    choices as copier offers them."""
+    return {
+        name: {**spec, "choices": _choices(spec["choices"])} if "choices" in spec else spec
         for document in _load_documents()
         for name, spec in document.items()
         if not name.startswith("_") and isinstance(spec, dict)

@@ -10,7 +10,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from ..nag import acknowledge_compliance
+from ..compliance.nag import acknowledge_compliance
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 # The roles `cdk bootstrap` creates; `cdk deploy` assumes them and does everything through them.

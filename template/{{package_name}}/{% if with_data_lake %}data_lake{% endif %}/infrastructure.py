@@ -8,9 +8,9 @@ import aws_cdk as cdk
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from ..compliance.nag import acknowledge_compliance
+from ..compliance.scanners import skip_checkov
 from ..constants import COMPLIANCE_PACK
-from ..nag import acknowledge_compliance
-from ..static_analysis import skip_checkov
 from . import layout
 from .settings import DataLakeSettings
 

@@ -20,10 +20,10 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as assets
 from constructs import Construct
 
-from ..log_groups import log_group
-from ..nag import acknowledge_compliance, allow_wildcards
+from ..compliance.log_groups import log_group
+from ..compliance.nag import acknowledge_compliance, allow_wildcards
+from ..network.load_balancers import NoWebAcl, PublicLoadBalancer
 from ..settings.base import DnsSettings
-from ..static_analysis import skip_checkov
 from .settings import FrontendSettings
 
 COMPONENT_DIR = Path(__file__).resolve().parent
@@ -287,94 +287,43 @@ class Frontend(cdk.Stack):
     ) -> tuple[elbv2.ApplicationLoadBalancer, str]:
         """The public entry: HTTPS with a certificate and HTTP redirected to it when a domain
         is configured, plain HTTP on the AWS-generated address otherwise."""
-        load_balancer = elbv2.ApplicationLoadBalancer(
-            self,
-            "LoadBalancer",
-            vpc=vpc,
-            internet_facing=True,
-            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
-            drop_invalid_header_fields=True,
-        )
-        load_balancer.log_access_logs(access_logs_bucket, prefix="frontend-load-balancer")
-
-        if settings.domain_name:
-            zone = route53.HostedZone.from_hosted_zone_attributes(
+        zone = (
+            route53.HostedZone.from_hosted_zone_attributes(
                 self, "Zone", hosted_zone_id=dns.hosted_zone_id, zone_name=dns.hosted_zone_name
             )
-            certificate = acm.Certificate(
+            if settings.domain_name
+            else None
+        )
+        certificate = (
+            acm.Certificate(
                 self,
                 "Certificate",
                 domain_name=settings.domain_name,
                 validation=acm.CertificateValidation.from_dns(zone),
             )
-            redirect = load_balancer.add_redirect(source_port=80, target_port=443)
-            acknowledge_compliance(
-                redirect,
-                "ELBv2ACMCertificateRequired",
-                reason="This listener answers every plain-HTTP request with a redirect to HTTPS "
-                "on 443 and serves nothing itself; the HTTPS listener has the ACM certificate.",
-            )
-            listener = load_balancer.add_listener(
-                "Https",
-                port=443,
-                certificates=[certificate],
-                ssl_policy=elbv2.SslPolicy.RECOMMENDED_TLS,
-            )
-            route53.ARecord(
-                self,
-                "AliasRecord",
-                zone=zone,
-                record_name=settings.domain_name,
-                target=route53.RecordTarget.from_alias(targets.LoadBalancerTarget(load_balancer)),
-            )
-            url = f"https://{settings.domain_name}"
-            exposure = "It answers HTTPS on 443 and redirects HTTP on 80 to it."
-        else:
-            listener = load_balancer.add_listener("Http", port=80)
-            plain_http = (
-                "No domain is configured (frontend.domain_name is empty), so no certificate can "
-                "be issued for the load balancer's AWS-generated name: the page answers plain "
-                "HTTP. It holds no secrets, and the API behind it is called from the server."
-            )
-            for check_id in ("CKV_AWS_2", "CKV_AWS_103"):
-                skip_checkov(listener, check_id, reason=plain_http)
-            for rule in ("ALBHttpToHttpsRedirection", "ELBv2ACMCertificateRequired"):
-                acknowledge_compliance(listener, rule, reason=plain_http)
-            url = f"http://{load_balancer.load_balancer_dns_name}"
-            exposure = (
-                "It answers plain HTTP on 80 because no domain is configured (frontend."
-                "domain_name is empty), so no certificate can be issued; the page holds no "
-                "secrets and the API behind it is reached from the server side only."
-            )
-        cdk.Validations.of(load_balancer).acknowledge(
-            cdk.Acknowledgment(
-                id="AwsSolutions-EC23",
-                reason="The front end's public entry: the jury's browsers reach it from anywhere. "
-                + exposure,
-            )
+            if zone
+            else None
         )
-        skip_checkov(
-            load_balancer.connections.security_groups[0],
-            "CKV_AWS_260",
-            reason="The front end's public entry: the jury's browsers reach it from anywhere. "
-            + exposure,
+        public = PublicLoadBalancer(
+            self,
+            "LoadBalancer",
+            vpc=vpc,
+            access_logs_bucket=access_logs_bucket,
+            access_logs_prefix="frontend-load-balancer",
+            certificate=certificate,
+            internet_reason="The front end's public entry: the jury's browsers reach it from "
+            "anywhere.",
+            plain_http_reason="No domain is configured (frontend.domain_name is empty), so no "
+            "certificate can be issued for the load balancer's AWS-generated name: the page "
+            "answers plain HTTP. It holds no secrets, and the API behind it is called from the "
+            "server.",
+            web_acl=NoWebAcl(
+                reason="The jury's demo page: it shows the model API's answers to a handful of "
+                "people, holds no data and no secret, and the API it calls throttles every "
+                "caller. A web ACL would cost more than the instance behind it."
+            ),
         )
-        acknowledge_compliance(
-            load_balancer,
-            "ALBWAFEnabled",
-            reason="The jury's demo page: it shows the model API's answers to a handful of "
-            "people, holds no data and no secret, and the API it calls throttles every caller. "
-            "A web ACL would cost more than the instance behind it.",
-        )
-        acknowledge_compliance(
-            load_balancer,
-            "ELBDeletionProtectionEnabled",
-            reason="The load balancer holds no data and a deploy recreates it; deletion "
-            "protection would make every replacement and every removal of the stack fail "
-            "half-way.",
-        )
-
-        listener.add_targets(
+        public.listener.add_targets(
             "App",
             port=APP_PORT,
             protocol=elbv2.ApplicationProtocol.HTTP,
@@ -386,7 +335,18 @@ class Frontend(cdk.Stack):
             ),
             deregistration_delay=cdk.Duration.seconds(30),
         )
-        return load_balancer, url
+        if zone is None:
+            return public.load_balancer, f"http://{public.load_balancer.load_balancer_dns_name}"
+        route53.ARecord(
+            self,
+            "AliasRecord",
+            zone=zone,
+            record_name=settings.domain_name,
+            target=route53.RecordTarget.from_alias(
+                targets.LoadBalancerTarget(public.load_balancer)
+            ),
+        )
+        return public.load_balancer, f"https://{settings.domain_name}"
 
 
 def _agent_config(*, log_groups: dict[str, str], metrics_namespace: str) -> str:

@@ -8,8 +8,8 @@ import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
-from ..log_groups import log_group
-from ..nag import acknowledge_compliance
+from ..compliance.log_groups import log_group
+from ..compliance.nag import acknowledge_compliance
 from .settings import NetworkSettings
 
 

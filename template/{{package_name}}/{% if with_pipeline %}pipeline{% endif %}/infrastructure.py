@@ -25,11 +25,11 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
+from ..compliance.log_groups import log_group
+from ..compliance.nag import acknowledge_compliance, allow_wildcards
+from ..compliance.scanners import skip_checkov
 from ..constants import PROJECT_SLUG
 from ..data_lake import layout
-from ..log_groups import log_group
-from ..nag import acknowledge_compliance, allow_wildcards
-from ..static_analysis import skip_checkov
 from .settings import FunctionSettings, PipelineSettings
 
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"

@@ -9,9 +9,9 @@ patterns (``allow_wildcards``), and the ``WildcardAllowances`` validation plugin
 exactly the findings those patterns match, just before cdk-nag checks. Every other wildcard
 still fails synth.
 
-A compliance pack (copier's compliance_pack) adds its own rules. ``acknowledge_compliance``
-acknowledges one of them beside its construct, under the project's pack, and does nothing
-when the project has no pack or its pack lacks the rule.
+A compliance pack (copier's compliance_pack; the packs are in ``packs``) adds its own rules.
+``acknowledge_compliance`` acknowledges one of them beside its construct, under the project's
+pack, and does nothing when the project has no pack or its pack lacks the rule.
 """
 
 from __future__ import annotations
@@ -25,40 +25,23 @@ import jsii
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct, IConstruct
 
-from .constants import COMPLIANCE_PACK
+from .packs import PACKS, PROJECT_PACK
 
 _METADATA_TYPE = "nag:allowed-wildcards"
 _FINDING = re.compile(r"^(?P<rule>AwsSolutions-IAM5)\[(?P<wildcard>.+)\]$")
-
-# The rule-ID prefix of each compliance pack (copier's compliance_pack answer).
-PACK_PREFIXES = {
-    "nist-800-53-r5": "NIST.800.53.R5",
-    "hipaa": "HIPAA.Security",
-    "pci-dss": "PCI.DSS.321",
-}
-# The packs' rules this project acknowledges somewhere, and the packs that have each rule.
-_NIST, _HIPAA, _PCI = PACK_PREFIXES
-PACK_RULES = {
-    "ALBHttpToHttpsRedirection": {_NIST, _HIPAA, _PCI},
-    "ALBWAFEnabled": {_NIST, _PCI},
-    "ELBDeletionProtectionEnabled": {_NIST, _HIPAA},
-    "ELBv2ACMCertificateRequired": {_NIST, _HIPAA, _PCI},
-    "IAMNoInlinePolicy": {_NIST, _HIPAA, _PCI},
-    "LambdaConcurrency": {_NIST, _HIPAA},
-    "LambdaDLQ": {_NIST, _HIPAA},
-    "S3BucketReplicationEnabled": {_NIST, _HIPAA, _PCI},
-    "S3DefaultEncryptionKMS": {_NIST, _HIPAA, _PCI},
-    "VPCNoUnrestrictedRouteToIGW": {_NIST, _HIPAA, _PCI},
-}
 
 
 def acknowledge_compliance(construct: IConstruct, rule: str, *, reason: str) -> None:
     """Acknowledge one rule of the project's compliance pack on ``construct``, if the pack has
     it: ``rule`` is the part after the pack's prefix, e.g. "LambdaDLQ". With no pack, nothing.
     """
-    packs = PACK_RULES[rule]
-    if COMPLIANCE_PACK in packs:
-        rule_id = f"{PACK_PREFIXES[COMPLIANCE_PACK]}-{rule}"
+    if not any(rule in pack.acknowledged_rules for pack in PACKS.values()):
+        raise ValueError(
+            f"{rule} is in no compliance pack's acknowledged_rules: add it to those of the "
+            "packs that have the rule (compliance/packs.py)"
+        )
+    if PROJECT_PACK is not None and rule in PROJECT_PACK.acknowledged_rules:
+        rule_id = f"{PROJECT_PACK.rule_prefix}-{rule}"
         cdk.Validations.of(construct).acknowledge(cdk.Acknowledgment(id=rule_id, reason=reason))
 
 
