@@ -132,7 +132,21 @@ def docs(session: nox.Session) -> None:
     )
 
 
-@nox.session
+@nox.session(venv_backend="none")
+def release_check(session: nox.Session) -> None:
+    """Check that a tag is ready to release: `nox -s release_check -- vX.Y.Z [--notes FILE]`
+    (docs/releasing.md; the release workflow runs it)."""
+    session.run(sys.executable, "scripts/release_check.py", *session.posargs, external=True)
+
+
+@nox.session(venv_backend="none")
+def pins(session: nox.Session) -> None:
+    """Report pins behind a newer release for longer than an age (asks PyPI, npm, GitHub):
+    `nox -s pins -- --max-age-days 60`."""
+    session.run(sys.executable, "scripts/pin_report.py", *session.posargs, external=True)
+
+
+@nox.session(venv_backend="none")
 def docs_questions(session: nox.Session) -> None:
     """Regenerate docs/questions.md from copier.yml."""
     session.install(*dependency_group("docs"))

@@ -54,13 +54,16 @@ answers, and `copier update` works them out again instead of recording them.
 """
 
 
-def _load_documents() -> list[dict[str, Any]]:
+def load_documents(text: str | None = None) -> list[dict[str, Any]]:
+    """The YAML documents of copier.yml (or of ``text``, another version of it)."""
+
     class Loader(yaml.SafeLoader):
         pass
 
     # The included files hold data (pinned versions, region codes), not questions.
     Loader.add_constructor("!include", lambda loader, node: None)
-    return [d for d in yaml.load_all(COPIER_YML.read_text(), Loader=Loader) if d]
+    source = COPIER_YML.read_text() if text is None else text
+    return [d for d in yaml.load_all(source, Loader=Loader) if d]
 
 
 def included_values() -> dict[str, Any]:
@@ -87,7 +90,7 @@ def load_all_questions() -> dict[str, dict[str, Any]]:
     choices as copier offers them."""
     return {
         name: {**spec, "choices": _choices(spec["choices"])} if "choices" in spec else spec
-        for document in _load_documents()
+        for document in load_documents()
         for name, spec in document.items()
         if not name.startswith("_") and isinstance(spec, dict)
     }

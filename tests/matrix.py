@@ -1,9 +1,10 @@
 """The variant matrix: render the named answer sets of variants.yaml and synthesize them.
 
-Used by the tests (session fixtures) and by `nox -s bench`. Each worker process synthesizes
-its share of the rendered projects one after the other: the jsii runtime starts once per
-worker, and each further app costs a fraction of a second instead of a process start; one
-worker per core. The renders take the shortcuts of render_shortcuts.py (see
+Used by the tests (session fixtures) and by `nox -s bench`; CI spreads the variants over
+jobs in shards of similar cost (`VARIANT_SHARD=i/N`, tests/conftest.py). Each worker process
+synthesizes its share of the rendered projects one after the other: the jsii runtime starts
+once per worker, and each further app costs a fraction of a second instead of a process
+start; one worker per core. The renders take the shortcuts of render_shortcuts.py (see
 docs/performance.md).
 """
 
@@ -254,25 +255,73 @@ def _cost(answers: dict[str, Any]) -> int:
     return 2 + environments * components
 
 
+def balance(costs: dict[str, int], count: int) -> list[list[str]]:
+    """Split the names of ``costs`` into ``count`` shares of about equal total cost: costliest
+    first, each to the share with the least so far (ties by name, so that the same costs always
+    give the same shares, whatever their order)."""
+    shares: list[list[str]] = [[] for _ in range(count)]
+    loads = [0] * count
+    for name in sorted(costs, key=lambda name: (-costs[name], name)):
+        lightest = loads.index(min(loads))
+        shares[lightest].append(name)
+        loads[lightest] += costs[name]
+    return shares
+
+
+# ─── Shards: the matrix spread over CI jobs ───────────────────────────────────────────────
+
+SHARD_VARIABLE = "VARIANT_SHARD"
+# What the tests do with a variant beyond the matrix's render and synth, in the same units:
+# tests/test_security.py synthesizes all_on again under the two other compliance packs and
+# with aws-cdk-lib's own validation on, and tests/test_render.py copies it with copier (about
+# 21 s of a shard's run on two cores, where a stack costs about 0.75 s with its scans).
+EXTRA_COST = {"all_on": 28}
+
+
+def shard_cost(name: str, answers: dict[str, Any]) -> int:
+    """A variant's estimated share of a CI job: its stacks, rendered, synthesized and scanned
+    (more components and environments, more stacks), and the tests that take it further."""
+    return _cost(answers) + EXTRA_COST.get(name, 0)
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"2/3"`` as (2, 3): the second of three shards."""
+    index, _, count = text.partition("/")
+    if not (index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count)):
+        raise ValueError(f"{SHARD_VARIABLE}={text!r}: give i/N with 1 <= i <= N, e.g. 2/3")
+    return int(index), int(count)
+
+
+def shards(count: int, variants: dict[str, dict[str, Any]] | None = None) -> list[list[str]]:
+    """The supported variants in ``count`` shards of about equal estimated cost, each sorted."""
+    variants = load_variants()["supported"] if variants is None else variants
+    costs = {name: shard_cost(name, answers) for name, answers in variants.items()}
+    return [sorted(share) for share in balance(costs, count)]
+
+
+def shard_variants(shard: str | None, variants: dict[str, dict[str, Any]]) -> list[str]:
+    """The names of the variants that ``shard`` (``"i/N"``) holds; all of them without one."""
+    if not shard:
+        return list(variants)
+    index, count = parse_shard(shard)
+    return shards(count, variants)[index - 1]
+
+
 def run_matrix(
-    root: Path, workers: int | None = None
+    root: Path, workers: int | None = None, names: list[str] | None = None
 ) -> dict[str, tuple[dict[str, Any], SynthReport]]:
-    """Render and synthesize every supported variant under ``root``.
+    """Render and synthesize the supported variants under ``root``: those of ``names``, or all.
 
     Each worker process starts jsii once and then synthesizes its share of the variants in
     turn; the workers run side by side, one per core (two on CI's machine). (This process
     taking a share itself, instead of waiting, measured slower.)
     """
     variants = load_variants()["supported"]
+    names = list(variants) if names is None else names
     template = template_snapshot(root / ".template")
-    workers = max(1, min(workers or os.cpu_count() or 1, len(variants)))
+    workers = max(1, min(workers or os.cpu_count() or 1, len(names)))
     # Longest first, each to the least loaded worker, so that the workers finish together.
-    shares: list[list[str]] = [[] for _ in range(workers)]
-    loads = [0] * workers
-    for name in sorted(variants, key=lambda name: -_cost(variants[name])):
-        lightest = loads.index(min(loads))
-        shares[lightest].append(name)
-        loads[lightest] += _cost(variants[name])
+    shares = balance({name: _cost(variants[name]) for name in names}, workers)
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
         done = pool.map(_render_and_synthesize, shares, [root] * workers, [template] * workers)

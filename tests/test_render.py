@@ -10,7 +10,7 @@ from pathlib import Path
 import pathspec
 import pytest
 
-from conftest import SUPPORTED, Rendered, project_files
+from conftest import MATRIX, Rendered, project_files
 from matrix import TEMPLATE_ROOT, load_variants, render
 
 QUESTIONS = sorted(
@@ -31,7 +31,7 @@ def ruff(*args: str, cwd) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.fixture(params=sorted(SUPPORTED), ids=str)
+@pytest.fixture(params=sorted(MATRIX), ids=str)
 def variant(request: pytest.FixtureRequest, rendered_variants: dict[str, Rendered]) -> Rendered:
     return rendered_variants[request.param]
 
@@ -104,6 +104,7 @@ def test_no_rendered_file_is_ignored_by_the_project_gitignore(variant: Rendered)
     assert [name for name in rendered if spec.match_file(name)] == []
 
 
+@pytest.mark.variants("all_on")
 def test_the_matrix_renders_what_copier_copy_renders(
     rendered_variants: dict[str, Rendered], tmp_path: Path
 ) -> None:

@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 
 import security_reference as reference
-from conftest import SUPPORTED, Rendered
+from conftest import MATRIX, SUPPORTED, Rendered
 from matrix import SynthReport, render, synthesize
 
-VARIANTS = sorted(SUPPORTED)
+VARIANTS = sorted(MATRIX)
 # CDK's templates always declare their bootstrap-version rule's parameter without using it.
 CFN_LINT_ALLOWED = {"W3005"}
 # A reason says why, in words: not a placeholder.
@@ -222,6 +222,7 @@ def test_acknowledgements_name_one_rule_each_with_a_reason(
     assert problems == []
 
 
+@pytest.mark.variants("all_on")
 def test_builtin_cloudformation_validation_finds_nothing_on_all_on(
     rendered_variants: dict[str, Rendered], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -260,6 +261,7 @@ def all_on_under_every_pack(
     return reports
 
 
+@pytest.mark.variants("all_on")
 @pytest.mark.parametrize("pack", reference.PACKS)
 def test_all_on_is_clean_under_each_compliance_pack(
     pack: str, all_on_under_every_pack: dict[str, SynthReport]
@@ -269,6 +271,7 @@ def test_all_on_is_clean_under_each_compliance_pack(
     assert report.error is None
 
 
+@pytest.mark.whole_matrix  # the page lists what every variant holds
 def test_security_page_lists_every_exception(
     synthesized: dict[str, SynthReport], all_on_under_every_pack: dict[str, SynthReport]
 ) -> None:

@@ -10,19 +10,19 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import SUPPORTED, Rendered
+from conftest import MATRIX, Rendered
 from matrix import TEMPLATE_ROOT, Stack, SynthReport
 
-VARIANTS = sorted(SUPPORTED)
+VARIANTS = sorted(MATRIX)
 # Components are on unless a variant turns them off; the network comes with any that runs in it.
 WITH_NETWORK = [
     name
     for name in VARIANTS
-    if any(SUPPORTED[name].get(toggle, True) for toggle in ("with_api", "with_pipeline"))
+    if any(MATRIX[name].get(toggle, True) for toggle in ("with_api", "with_pipeline"))
 ]
-WITH_API = [name for name in VARIANTS if SUPPORTED[name].get("with_api", True)]
-WITH_PIPELINE = [name for name in VARIANTS if SUPPORTED[name].get("with_pipeline", True)]
-WITH_FRONTEND = [name for name in VARIANTS if SUPPORTED[name].get("with_frontend", True)]
+WITH_API = [name for name in VARIANTS if MATRIX[name].get("with_api", True)]
+WITH_PIPELINE = [name for name in VARIANTS if MATRIX[name].get("with_pipeline", True)]
+WITH_FRONTEND = [name for name in VARIANTS if MATRIX[name].get("with_frontend", True)]
 VERSIONS = yaml.safe_load((TEMPLATE_ROOT / "includes" / "versions.yml").read_text())["versions"]
 
 

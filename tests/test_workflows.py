@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import SUPPORTED, Rendered, project_files
+from conftest import MATRIX, Rendered, project_files
 from matrix import TEMPLATE_ROOT
 
 VERSIONS = yaml.safe_load((TEMPLATE_ROOT / "includes" / "versions.yml").read_text())["versions"][
@@ -34,7 +34,7 @@ ACTION_VERSIONS = {
 }
 
 
-@pytest.fixture(params=sorted(SUPPORTED), ids=str)
+@pytest.fixture(params=sorted(MATRIX), ids=str)
 def variant(request: pytest.FixtureRequest, rendered_variants: dict[str, Rendered]) -> Rendered:
     return rendered_variants[request.param]
 
