@@ -1,0 +1,140 @@
+"""What each job of the pipeline may touch: the data-lake prefixes it reads or writes, the
+team's source tables for the export and the API's service for the import, as statements on
+the job's role; each wildcard is allowed by pattern, with its reason."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from ..compliance.nag import acknowledge_compliance, allow_wildcards
+from ..data_lake import layout
+from .settings import SourceTableSettings
+
+
+def grant_export(
+    role: iam.IRole, *, data_bucket: s3.IBucket, source_tables: list[SourceTableSettings]
+) -> None:
+    """Export writes under raw/ and reads exactly the team's tables in S3, nothing else."""
+    _objects(
+        role,
+        data_bucket,
+        layout.RAW,
+        ["s3:PutObject"],
+        "Export writes raw/<table>/dt=<date>/<table>.csv and raw/_manifests/<run_id>.json: "
+        "the keys are named per table, day and run, under raw/ only.",
+    )
+    # The team's own tables: exactly these objects, nothing else in their buckets.
+    sources = [
+        table.uri.removeprefix("s3://").split("/", 1)
+        for table in source_tables
+        if table.uri.startswith("s3://")
+    ]
+    if sources:
+        arn = f"arn:{cdk.Stack.of(role).partition}:s3:::"
+        _allow(role, ["s3:GetObject"], [f"{arn}{bucket}/{key}" for bucket, key in sources])
+        _allow(role, ["s3:ListBucket"], [f"{arn}{b}" for b in sorted({b for b, _ in sources})])
+
+
+def grant_training(
+    role: iam.IRole, *, data_bucket: s3.IBucket, features_bucket: s3.IBucket
+) -> None:
+    """Training reads the run's export and writes the run's model, metrics and drift report,
+    and the feature tables; it may not touch the model the API serves."""
+    _list(role, data_bucket, features_bucket)
+    _objects(
+        role,
+        data_bucket,
+        layout.RAW,
+        ["s3:GetObject", "s3:GetObjectVersion"],
+        "Training reads the run's manifest and the exact version of the table it lists, "
+        "both named per run under raw/.",
+    )
+    for prefix, what in (
+        (layout.MODELS, "models/<run_id>/"),
+        (layout.DRIFT_REPORTS, "drift_reports/<run_id>.json"),
+        (layout.TRAINING_RESULTS, "training_results/<run_id>.json"),
+    ):
+        _objects(
+            role,
+            data_bucket,
+            prefix,
+            ["s3:PutObject"],
+            f"Training writes {what}, named per run.",
+        )
+    # Only the import step promotes a model: training may not touch the serving pointer.
+    _allow(
+        role,
+        ["s3:PutObject", "s3:DeleteObject"],
+        [data_bucket.arn_for_objects(layout.SERVING_POINTER)],
+        effect=iam.Effect.DENY,
+    )
+    _objects(
+        role,
+        features_bucket,
+        layout.FEATURES,
+        ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+        "Training writes features/<table>/latest.csv and reads its previous version to "
+        "measure drift; tables are named by the team's config.",
+    )
+    _allow(
+        role,
+        ["s3:ListBucketVersions"],
+        [features_bucket.bucket_arn],
+        conditions={"StringLike": {"s3:prefix": f"{layout.FEATURES}*"}},
+    )
+
+
+def grant_import(
+    role: iam.IRole, *, data_bucket: s3.IBucket, api_service: ecs.BaseService | None
+) -> None:
+    """Import reads the run's model and moves the serving pointer to it; with the API, it
+    restarts the API's service so that it serves the promoted model."""
+    _list(role, data_bucket)
+    _objects(
+        role,
+        data_bucket,
+        layout.MODELS,
+        ["s3:GetObject"],
+        "Import reads models/<run_id>/metadata.json of the run it is given, and the "
+        "current pointer models/latest.json.",
+    )
+    _allow(role, ["s3:PutObject"], [data_bucket.arn_for_objects(layout.SERVING_POINTER)])
+    if api_service is not None:
+        # A new deployment makes the API's tasks load the promoted model.
+        _allow(role, ["ecs:UpdateService"], [api_service.service_arn])
+
+
+def acknowledge_inline_policy(construct: Construct) -> None:
+    """A compliance pack's finding that a role of the pipeline has an inline policy."""
+    acknowledge_compliance(
+        construct,
+        "IAMNoInlinePolicy",
+        reason="The policy holds CDK's grants to this one role: created, changed and deleted "
+        "with it, attachable to no other principal, naming only the resources this step uses.",
+    )
+
+
+def _allow(role: iam.IRole, actions: list[str], resources: list[str], **kwargs: Any) -> None:
+    role.add_to_principal_policy(
+        iam.PolicyStatement(actions=actions, resources=resources, **kwargs)
+    )
+
+
+def _objects(
+    role: iam.IRole, bucket: s3.IBucket, prefix: str, actions: list[str], why: str
+) -> None:
+    """Allow ``actions`` on every object under ``prefix`` of ``bucket``."""
+    _allow(role, actions, [bucket.arn_for_objects(f"{prefix}*")])
+    allow_wildcards(role, patterns=[rf"Resource::.*/{re.escape(prefix)}\*"], reason=why)
+
+
+def _list(role: iam.IRole, *buckets: s3.IBucket) -> None:
+    # Listing makes S3 answer "no such key" rather than "access denied" for a missing key.
+    _allow(role, ["s3:ListBucket"], [bucket.bucket_arn for bucket in buckets])

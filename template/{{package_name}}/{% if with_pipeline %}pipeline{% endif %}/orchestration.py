@@ -1,0 +1,151 @@
+"""How the jobs run: the state machine that runs them as Export -> Wait -> Train -> Import and
+reports a failed run to a topic, and the schedule that starts it."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_scheduler_targets as scheduler_targets
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+from constructs import Construct
+
+from ..compliance.nag import allow_wildcards
+from ..compliance.scanners import skip_checkov
+from ..constants import PROJECT_SLUG
+from .grants import acknowledge_inline_policy
+from .jobs import LogRetention
+
+
+def failure_topic(scope: Construct, *, notification_emails: list[str]) -> sns.Topic:
+    """The topic a failed run is reported to, with an e-mail subscription per address."""
+    topic = sns.Topic(
+        scope,
+        "FailureTopic",
+        display_name=f"{PROJECT_SLUG} pipeline failures",
+        # The AWS-managed key: the publisher is this account's state machine role.
+        master_key=kms.Alias.from_alias_name(scope, "SnsManagedKey", "alias/aws/sns"),
+        enforce_ssl=True,
+    )
+    for address in notification_emails:
+        topic.add_subscription(subscriptions.EmailSubscription(address))
+    return topic
+
+
+def pipeline_state_machine(
+    scope: Construct,
+    *,
+    export: sfn.TaskStateBase,
+    wait_seconds: int,
+    train: sfn.TaskStateBase,
+    import_model: sfn.TaskStateBase,
+    failure_topic: sns.ITopic,
+    timeout_seconds: int,
+    retention: LogRetention,
+) -> sfn.StateMachine:
+    """Export, a wait of ``wait_seconds``, Train and Import in a row; a failed step notifies
+    ``failure_topic``, then the run fails."""
+    wait = sfn.Wait(
+        scope,
+        "Wait",
+        comment="Time between the export and the training (pipeline.wait_seconds)",
+        time=sfn.WaitTime.duration(cdk.Duration.seconds(wait_seconds)),
+    )
+    on_failure = tasks.SnsPublish(
+        scope,
+        "NotifyFailure",
+        topic=failure_topic,
+        subject=f"{PROJECT_SLUG}: a training pipeline run failed",
+        message=sfn.TaskInput.from_object(
+            {
+                "execution": sfn.JsonPath.execution_id,
+                "error": sfn.JsonPath.string_at("$.error.Error"),
+                "cause": sfn.JsonPath.string_at("$.error.Cause"),
+            }
+        ),
+        result_path=sfn.JsonPath.DISCARD,
+    ).next(sfn.Fail(scope, "Failed", error_path="$.error.Error", cause_path="$.error.Cause"))
+    for step in (export, train, import_model):
+        step.add_catch(on_failure, errors=[sfn.Errors.ALL], result_path="$.error")
+    return sfn.StateMachine(
+        scope,
+        "StateMachine",
+        comment="Training pipeline: Export -> Wait -> Train -> Import",
+        definition_body=sfn.DefinitionBody.from_chainable(
+            sfn.Chain.start(export).next(wait).next(train).next(import_model)
+        ),
+        state_machine_type=sfn.StateMachineType.STANDARD,
+        timeout=cdk.Duration.seconds(timeout_seconds),
+        tracing_enabled=True,
+        logs=sfn.LogOptions(
+            destination=retention.new_log_group(scope, "StateMachineLogs"),
+            level=sfn.LogLevel.ALL,
+            include_execution_data=True,
+        ),
+    )
+
+
+def acknowledge_orchestration(
+    state_machine: sfn.StateMachine,
+    *,
+    functions: list[lambda_.IFunction],
+    runs_fargate_task: bool,
+) -> None:
+    """The exceptions of the state machine's role: what AWS documents on '*', and the
+    invocation of the pipeline's own ``functions`` in any of their versions."""
+    role = state_machine.role
+    ecs_actions = (
+        ", and ECS's DescribeTasks and StopTask on the training task it starts"
+        if runs_fargate_task
+        else ""
+    )
+    reason = (
+        "The state machine's log delivery to CloudWatch Logs and its X-Ray "
+        f"tracing{ecs_actions}: AWS documents these actions on '*'."
+    )
+    cdk.Validations.of(role).acknowledge(
+        cdk.Acknowledgment(id="AwsSolutions-IAM5[Resource::*]", reason=reason)
+    )
+    skip_checkov(role.node.find_child("DefaultPolicy"), "CKV_AWS_111", reason=reason)
+    acknowledge_inline_policy(role)
+    stack = cdk.Stack.of(state_machine)
+    allow_wildcards(
+        role,
+        patterns=[
+            rf"Resource::<{stack.get_logical_id(f.node.default_child)}\.Arn>:\*" for f in functions
+        ],
+        reason="Invokes the pipeline's own functions, in any of their versions.",
+    )
+
+
+def pipeline_schedule(
+    scope: Construct, *, state_machine: sfn.IStateMachine, expression: str
+) -> None:
+    """Starts the state machine by ``expression`` (an EventBridge Scheduler expression, UTC),
+    with a role of its own that may do nothing else."""
+    role = iam.Role(
+        scope,
+        "ScheduleRole",
+        assumed_by=iam.ServicePrincipal("scheduler.amazonaws.com"),
+        description="The schedule: starts the training pipeline's state machine",
+    )
+    acknowledge_inline_policy(role)
+    scheduler.Schedule(
+        scope,
+        "Schedule",
+        description=f"Starts the training pipeline: {expression} (UTC)",
+        schedule=scheduler.ScheduleExpression.expression(expression),
+        target=scheduler_targets.StepFunctionsStartExecution(
+            state_machine,
+            input=scheduler.ScheduleTargetInput.from_object({}),
+            role=role,
+            # A start that keeps failing is dropped after an hour, not run much later.
+            retry_attempts=5,
+            max_event_age=cdk.Duration.hours(1),
+        ),
+    )
