@@ -1,8 +1,8 @@
 """CloudWatch Logs log groups, made the same way by every component.
 
-Each log group keeps its logs for the days its environment's config gives (one of the periods
-CloudWatch Logs accepts, ``ALLOWED_RETENTION_DAYS``, which settings check), and goes or stays
-with its stack by the environment's removal policy. With a compliance pack (copier's
+Each log group keeps its logs for the days its environment's settings give (one of the periods
+CloudWatch Logs accepts, ``settings.base.RETENTION_PERIODS``, which settings check), and goes
+or stays with its stack by the environment's removal policy. With a compliance pack (copier's
 compliance_pack answer) every log group of a stack is encrypted with one customer-managed KMS
 key of that stack; without one, CloudWatch Logs encrypts them with its own key, and checkov's
 check for a customer-managed key is skipped with that reason.
@@ -17,38 +17,11 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from ..constants import COMPLIANCE_PACK
+from ..settings.base import RETENTION_PERIODS
 from .scanners import skip_checkov
 
 ENCRYPT_WITH_OWN_KEY = COMPLIANCE_PACK != "none"
 _KEY_ID = "LogsKey"
-
-# The RetentionDays member of each day count.
-_RETENTION_BY_DAYS = {
-    1: logs.RetentionDays.ONE_DAY,
-    3: logs.RetentionDays.THREE_DAYS,
-    5: logs.RetentionDays.FIVE_DAYS,
-    7: logs.RetentionDays.ONE_WEEK,
-    14: logs.RetentionDays.TWO_WEEKS,
-    30: logs.RetentionDays.ONE_MONTH,
-    60: logs.RetentionDays.TWO_MONTHS,
-    90: logs.RetentionDays.THREE_MONTHS,
-    120: logs.RetentionDays.FOUR_MONTHS,
-    150: logs.RetentionDays.FIVE_MONTHS,
-    180: logs.RetentionDays.SIX_MONTHS,
-    365: logs.RetentionDays.ONE_YEAR,
-    400: logs.RetentionDays.THIRTEEN_MONTHS,
-    545: logs.RetentionDays.EIGHTEEN_MONTHS,
-    731: logs.RetentionDays.TWO_YEARS,
-    1096: logs.RetentionDays.THREE_YEARS,
-    1827: logs.RetentionDays.FIVE_YEARS,
-    2192: logs.RetentionDays.SIX_YEARS,
-    2557: logs.RetentionDays.SEVEN_YEARS,
-    2922: logs.RetentionDays.EIGHT_YEARS,
-    3288: logs.RetentionDays.NINE_YEARS,
-    3653: logs.RetentionDays.TEN_YEARS,
-}
-# The retention periods CloudWatch Logs accepts; settings refuse any other.
-ALLOWED_RETENTION_DAYS = tuple(_RETENTION_BY_DAYS)
 
 
 def log_group(
@@ -65,7 +38,7 @@ def log_group(
         scope,
         construct_id,
         log_group_name=name,
-        retention=_RETENTION_BY_DAYS[days],
+        retention=logs.RetentionDays[RETENTION_PERIODS[days]],
         removal_policy=removal_policy,
         encryption_key=_stack_key(scope, removal_policy) if ENCRYPT_WITH_OWN_KEY else None,
     )
