@@ -381,9 +381,10 @@ def synthesize_clean(project: Path, outdir: Path) -> SynthReport:
 
 # ─── Tests ───────────────────────────────────────────────────────────────────────────────
 
-# The scenario's project: every component (the defaults), one environment of the template's
-# and one of the team's.
-ANSWERS = {"environments": ["dev"]}
+# The scenario's project: the defaults (every component, dev and prod), and an environment
+# of the team's. Its own suite passing after the update is also what says that the defaults
+# project installs with uv and passes its own tests and lint.
+ANSWERS: dict[str, Any] = {}
 
 
 def team_project_updated(template: TemplateRepo, root: Path) -> Path:
@@ -415,7 +416,7 @@ def test_update_keeps_the_team_work_and_brings_the_new_version(
     assert_team_values_kept(project)
     assert recorded_answers(project)["_commit"] == template_repo.version_b
     # The migration said what it removed, from every environment, the team's own included.
-    for environment in ("dev", "qa"):
+    for environment in ("dev", "prod", "qa"):
         assert (
             f"remove data_lake.{REMOVED_KEY}: config/{environment}.yaml: removed (it was 3)"
             in output
@@ -424,7 +425,7 @@ def test_update_keeps_the_team_work_and_brings_the_new_version(
 
     report = synthesize_clean(project, tmp_path / "cdk.out")
     slug = recorded_answers(project)["project_slug"]
-    for environment in ("dev", "qa"):
+    for environment in ("dev", "prod", "qa"):
         settings = report.settings[environment]
         assert settings["data_lake"]["logs_expiration_days"] == 60
         assert settings["data_lake"][ADDED_KEY] is False
@@ -453,9 +454,10 @@ def test_a_team_project_through_an_update_and_toggles(
 ) -> None:
     """Old version -> team edits -> new version -> pipeline off, on -> front end off, on:
     no conflict and every tuned value and the own stack kept at every step. The project's
-    tests (synth with cdk-nag, the team's own test included) pass after the update and with
-    each component off; switched on again, the project is byte for byte what passed after
-    the update, so its tests are not run a second time on the same files."""
+    tests (synth with cdk-nag, the team's own test included) pass after the update, and again
+    with each component off, where the code that runs in the containers (runtime/ folders) is
+    byte for byte what passed after the update and its tests are not run twice. Switched on
+    again, the whole project is byte for byte what passed after the update."""
     uv = shutil.which("uv")
     assert uv, "uv is needed to install the updated project: run the tests through nox"
     project = team_project_updated(template_repo, tmp_path)
@@ -471,11 +473,14 @@ def test_a_team_project_through_an_update_and_toggles(
             timeout=900,
         )
 
-    def check(step: str) -> None:
+    def check(step: str, *pytest_options: str) -> None:
         assert_merged_without_conflicts(project)
         assert_team_values_kept(project)
-        tests = run(uv, "run", "--no-sync", "pytest", "-q", "-x", "-p", "no:cacheprovider")
+        tests = run(
+            uv, "run", "--no-sync", "pytest", "-q", "-x", "-p", "no:cacheprovider", *pytest_options
+        )
         assert tests.returncode == 0, f"{step}: " + tests.stdout[-5000:] + tests.stderr[-2000:]
+        assert " passed" in tests.stdout and " failed" not in tests.stdout
         commit_all(project, step)
 
     sync = run(uv, "sync", "--python", recorded_answers(project)["python_version"])
@@ -490,10 +495,15 @@ def test_a_team_project_through_an_update_and_toggles(
     updated = content(project)
 
     version = template_repo.version_b
+    runtime = {name: data for name, data in updated.items() if "/runtime/" in name}
     for toggle, folder in (("with_pipeline", "pipeline"), ("with_frontend", "frontend")):
         update(project, version, {toggle: False})
         assert not (package / folder).exists()
-        check(f"{toggle} off")
+        left = {name: data for name, data in content(project).items() if "/runtime/" in name}
+        assert left == {
+            n: d for n, d in runtime.items() if not n.startswith(f"{package.name}/{folder}/")
+        }
+        check(f"{toggle} off", "--ignore-glob=*/runtime/*")
         update(project, version, {toggle: True})
         assert_merged_without_conflicts(project)
         assert differences(content(project), updated) == []
