@@ -8,6 +8,8 @@ shards as parallel jobs, and the tests that use no variant in a job of their own
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,18 @@ def project_files(project_dir: Path) -> list[Path]:
         for path in project_dir.rglob("*")
         if not TOOL_FOLDERS.intersection(path.relative_to(project_dir).parts)
     )
+
+
+def installed_tool(name: str) -> str:
+    """A command-line tool of the test environment (the test group of pyproject.toml): under
+    nox its absence fails the test, run by hand it skips it."""
+    search = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    found = shutil.which(name, path=search)
+    if found is None:
+        if os.environ.get("NOX_CURRENT_SESSION"):
+            pytest.fail(f"{name} is missing from the test environment (pyproject.toml)")
+        pytest.skip(f"{name} is not installed: run the tests with `nox -s tests`")
+    return found
 
 
 class Rendered:

@@ -8,18 +8,14 @@ from __future__ import annotations
 import datetime
 import importlib.resources
 import json
-import os
 import re
-import shutil
 import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 import pin_report
+from conftest import installed_tool
 from matrix import TEMPLATE_ROOT
 
 RENOVATE = TEMPLATE_ROOT / ".github" / "renovate.json"
@@ -29,14 +25,7 @@ VERSIONS = yaml.safe_load((TEMPLATE_ROOT / VERSIONS_FILE).read_text())["versions
 
 
 def validator() -> str:
-    """check-jsonschema from the test environment (tests group of pyproject.toml)."""
-    search = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    found = shutil.which("check-jsonschema", path=search)
-    if found is None:
-        if os.environ.get("NOX_CURRENT_SESSION"):
-            pytest.fail("check-jsonschema is missing from the test environment (pyproject.toml)")
-        pytest.skip("check-jsonschema is not installed: run the tests with `nox -s tests`")
-    return found
+    return installed_tool("check-jsonschema")
 
 
 def test_renovate_config_passes_renovates_schema() -> None:

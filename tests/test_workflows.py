@@ -6,18 +6,15 @@ its own pre-commit checks leave unchanged."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from conftest import MATRIX, Rendered, project_files
+from conftest import MATRIX, Rendered, installed_tool, project_files
 from matrix import TEMPLATE_ROOT
 
 VERSIONS = yaml.safe_load((TEMPLATE_ROOT / "includes" / "versions.yml").read_text())["versions"][
@@ -58,14 +55,7 @@ def ordered_environments(variant: Rendered) -> list[str]:
 
 
 def workflow_linter() -> str:
-    """jactionlint from the test environment (tests group of pyproject.toml)."""
-    search = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    found = shutil.which("jactionlint", path=search)
-    if found is None:
-        if os.environ.get("NOX_CURRENT_SESSION"):
-            pytest.fail("jactionlint is missing from the test environment (pyproject.toml)")
-        pytest.skip("jactionlint is not installed: run the tests with `nox -s tests`")
-    return found
+    return installed_tool("jactionlint")
 
 
 def test_workflows_and_dependabot_pass_the_linter(variant: Rendered) -> None:
