@@ -21,16 +21,12 @@ import tempfile
 import tomllib
 from pathlib import Path
 
-import yaml
+from release_check import migrations, version_of
 
 ROOT = Path(__file__).resolve().parent.parent
 RELEASES = ROOT / "releases"
 RELEASE_HEADING = re.compile(r"^## \[(?P<version>\d+\.\d+\.\d+)\] - \d{4}-\d{2}-\d{2}$", re.M)
 UNRELEASED = re.compile(r"^## \[Unreleased\]\n(?P<body>.*?)(?=^## \[|\Z)", re.M | re.S)
-
-
-def version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split("."))
 
 
 def snapshot_path(version: str) -> Path:
@@ -40,7 +36,7 @@ def snapshot_path(version: str) -> Path:
 def last_release(changelog: str) -> str | None:
     """The highest version CHANGELOG.md dates, or None before the first release."""
     versions = RELEASE_HEADING.findall(changelog)
-    return max(versions, key=version_key) if versions else None
+    return max(versions, key=version_of) if versions else None
 
 
 def read_snapshot(version: str) -> set[str]:
@@ -60,14 +56,10 @@ def key_paths(settings: dict, prefix: str = "") -> set[str]:
 
 def migrations_since(copier_yml: str, release: str) -> list[tuple[str, list[str]]]:
     """The migrations of copier.yml made after ``release``: (version, command)."""
-    documents = [doc for doc in yaml.safe_load_all(copier_yml) if isinstance(doc, dict)]
-    entries = next(doc["_migrations"] for doc in documents if "_migrations" in doc)
     return [
         (str(entry["version"]).lstrip("v"), [str(part) for part in entry["command"]])
-        for entry in entries
-        if isinstance(entry, dict)
-        and "version" in entry
-        and version_key(str(entry["version"]).lstrip("v")) > version_key(release)
+        for entry in migrations(copier_yml)
+        if "version" in entry and (version_of(entry["version"]) or ()) > version_of(release)
     ]
 
 
