@@ -11,12 +11,14 @@ docs/performance.md).
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import importlib
 import importlib.util
 import json
 import multiprocessing
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -146,23 +148,27 @@ def _scope_acknowledgements(app: Any) -> list[str]:
     ]
 
 
-def project_settings(project_dir: Path, package_name: str) -> dict[str, dict[str, Any]]:
-    """Each environment's effective settings of a rendered project, loaded in this process."""
+@contextlib.contextmanager
+def _importable(project_dir: Path, package_name: str) -> Iterator[None]:
+    """The rendered project's package and `app` importable in this process, and forgotten
+    afterwards: every rendered project has its own."""
     _purge_modules(package_name)
     sys.path.insert(0, str(project_dir))
     try:
-        return _load_settings(package_name)
+        yield
     finally:
         sys.path.remove(str(project_dir))
         _purge_modules(package_name)
 
 
-def _load_settings(package_name: str) -> dict[str, dict[str, Any]]:
-    environment = importlib.import_module(f"{package_name}.environment")
-    return {
-        name: environment.load_settings(name).model_dump(mode="json")
-        for name in environment.environment_names()
-    }
+def project_settings(project_dir: Path, package_name: str) -> dict[str, dict[str, Any]]:
+    """Each environment's effective settings of a rendered project, loaded in this process."""
+    with _importable(project_dir, package_name):
+        environment = importlib.import_module(f"{package_name}.environment")
+        return {
+            name: environment.load_settings(name).model_dump(mode="json")
+            for name in environment.environment_names()
+        }
 
 
 def settings_error(
@@ -170,27 +176,29 @@ def settings_error(
 ) -> str | None:
     """What a rendered project's settings check says of ``config_dir/<environment>.yaml``
     (its SettingsError's message), or None when it accepts the file."""
-    _purge_modules(package_name)
-    sys.path.insert(0, str(project_dir))
-    try:
+    with _importable(project_dir, package_name):
         module = importlib.import_module(f"{package_name}.environment")
         try:
             module.load_settings(environment, config_dir)
         except module.SettingsError as error:
             return str(error)
         return None
-    finally:
-        sys.path.remove(str(project_dir))
-        _purge_modules(package_name)
+
+
+def _stage_settings(app: Any) -> dict[str, dict[str, Any]]:
+    """The settings each environment's stage was built from (PlatformStage.settings)."""
+    return {
+        stage.settings.name: stage.settings.model_dump(mode="json")
+        for stage in app.node.children
+        if hasattr(stage, "settings")
+    }
 
 
 def synthesize(
     project_dir: Path, package_name: str, outdir: Path, *, builtin_validation: bool = True
 ) -> SynthReport:
     """Synthesize a rendered project in this process, with cdk-nag as its app registers it."""
-    _purge_modules(package_name)
-    sys.path.insert(0, str(project_dir))
-    try:
+    with _importable(project_dir, package_name):
         spec = importlib.util.spec_from_file_location("app", project_dir / "app.py")
         assert spec and spec.loader
         module = importlib.util.module_from_spec(spec)
@@ -199,7 +207,7 @@ def synthesize(
         app = module.build_app(
             outdir=str(outdir), builtin_cloud_formation_validation=builtin_validation
         )
-        settings = _load_settings(package_name)
+        settings = _stage_settings(app)
         try:
             app.synth()
         except Exception as error:  # cdk-nag findings raise; the report says which
@@ -216,9 +224,6 @@ def synthesize(
             scope_acknowledgements=_scope_acknowledgements(app),
             settings=settings,
         )
-    finally:
-        sys.path.remove(str(project_dir))
-        _purge_modules(package_name)
 
 
 def _render_and_synthesize(
