@@ -44,7 +44,6 @@ class Loaded:
     """An environment's validated settings, and where each value comes from."""
 
     settings: Any
-    path: Path
     # Dotted key -> the config file that sets it, or "default".
     sources: dict[str, str] = field(default_factory=dict)
     # Sections of components that this project does not have: kept, not read.
@@ -92,7 +91,7 @@ def load(
     in_file = flatten(overrides).keys()
     sources = {key: shown if key in in_file else DEFAULT for key in flatten(settings.model_dump())}
     sources.pop("name", None)
-    return Loaded(settings, path, sources, dormant)
+    return Loaded(settings, sources, dormant)
 
 
 def _shown(path: Path) -> str:
