@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
@@ -22,7 +23,7 @@ from constructs import Construct
 
 from ..compliance.log_groups import log_group
 from ..compliance.nag import acknowledge_compliance, allow_wildcards
-from ..network.load_balancers import NoWebAcl, PublicLoadBalancer
+from ..network.load_balancers import PublicLoadBalancer, WebAclLimits
 from ..settings.base import DnsSettings
 from .settings import FrontendSettings
 
@@ -31,11 +32,13 @@ RUNTIME_DIR = COMPONENT_DIR / "runtime"
 USER_DATA_SCRIPT = COMPONENT_DIR / "user_data.sh"
 AGENT_CONFIG = COMPONENT_DIR / "cloudwatch_agent.json"
 # What the instance does not need from runtime/: installed packages and local builds.
-RUNTIME_EXCLUDES = ["node_modules", ".next", "out", "next-env.d.ts", "*.tsbuildinfo"]
+RUNTIME_EXCLUDES = ["node_modules", ".next", "out", ".test-build", "next-env.d.ts", "*.tsbuildinfo"]
 APP_PORT = 3000
 HEALTH_CHECK_PATH = "/api/health"
 # Installing Node.js and the app's packages and building it, on the smallest instance.
 BOOT_TIMEOUT = cdk.Duration.minutes(25)
+# The model API's routes that the app's server calls (lib/proxy.ts, app/api/*/route.ts).
+API_ROUTES = (("GET", "/model"), ("POST", "/predict"))
 
 
 class Frontend(cdk.Stack):
@@ -48,6 +51,10 @@ class Frontend(cdk.Stack):
     Manager reaches it. Its user data installs Node.js, downloads the app (an S3 asset built
     from runtime/ at deploy time), builds it and starts it with ``API_URL``; a new version of
     the app is a new asset, hence new user data, and the deploy replaces the instance.
+
+    The app's server calls the model API at its public address, as any caller does: given
+    ``signed_api`` (API Gateway with IAM auth), it signs each call with the instance's role,
+    which may invoke the routes of ``API_ROUTES`` and no other.
     """
 
     def __init__(
@@ -61,13 +68,12 @@ class Frontend(cdk.Stack):
         workload_subnets: ec2.SubnetSelection,
         access_logs_bucket: s3.IBucket,
         api_url: str,
-        api_load_balancer: ec2.IConnectable | None,
+        signed_api: apigwv2.IHttpApi | None,
         removal_policy: cdk.RemovalPolicy,
         **kwargs: Any,
     ) -> None:
-        """``api_url`` is the model API's address as the instance calls it; ``api_load_balancer``
-        is the API's internal load balancer that the instance is let into on port 80, or None
-        when the API is reached over the internet."""
+        """``api_url`` is the model API's address as the instance calls it; ``signed_api`` is
+        the HTTP API that checks IAM auth on those calls, or None when the API checks none."""
         super().__init__(scope, construct_id, **kwargs)
         log_groups = {
             name: log_group(
@@ -85,6 +91,16 @@ class Frontend(cdk.Stack):
         role = self._server_role(
             app_source=app_source, log_groups=log_groups, metrics_namespace=metrics_namespace
         )
+        if signed_api is not None:
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["execute-api:Invoke"],
+                    resources=[
+                        signed_api.arn_for_execute_api(method, path, "$default")
+                        for method, path in API_ROUTES
+                    ],
+                )
+            )
 
         security_group = ec2.SecurityGroup(
             self,
@@ -98,13 +114,7 @@ class Frontend(cdk.Stack):
             ec2.Port.tcp(443),
             "HTTPS: packages, the npm registry, Session Manager and other AWS APIs",
         )
-        if api_load_balancer is not None:
-            # Both rules land in this stack, beside the group that asks for them: the API's
-            # stack does not depend on this one, so the two stacks form no cycle.
-            security_group.connections.allow_to(
-                api_load_balancer, ec2.Port.tcp(80), "to the model API internal load balancer"
-            )
-        elif api_url.startswith("http://"):
+        if api_url.startswith("http://"):
             # The API's public load balancer without a domain answers plain HTTP, via NAT.
             security_group.add_egress_rule(
                 ec2.Peer.any_ipv4(), ec2.Port.tcp(80), "to the model API public load balancer"
@@ -175,6 +185,7 @@ class Frontend(cdk.Stack):
             *self._boot_values(
                 app_source=app_source,
                 api_url=api_url,
+                api_signing_region=self.region if signed_api is not None else "",
                 agent_config=_agent_config(
                     log_groups={name: group.log_group_name for name, group in log_groups.items()},
                     metrics_namespace=metrics_namespace,
@@ -188,6 +199,8 @@ class Frontend(cdk.Stack):
             dns=dns,
             vpc=vpc,
             access_logs_bucket=access_logs_bucket,
+            api_over_https=not api_url.startswith("http://"),
+            removal_policy=removal_policy,
         )
 
         cdk.CfnOutput(self, "Url", value=self.url, description="The front end's address")
@@ -213,24 +226,34 @@ class Frontend(cdk.Stack):
             "ServerRole",
             assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
             description="Front end instance",
-            managed_policies=[
-                iam.ManagedPolicy.from_aws_managed_policy_name("AmazonSSMManagedInstanceCore")
-            ],
-        )
-        cdk.Validations.of(role).acknowledge(
-            cdk.Acknowledgment(
-                id="AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/"
-                "AmazonSSMManagedInstanceCore]",
-                reason="Session Manager's documented policy for its agent, maintained by AWS as "
-                "the agent changes; it replaces SSH, which the instance does not offer.",
-            )
         )
         acknowledge_compliance(
             role,
             "IAMNoInlinePolicy",
             reason="The policy holds CDK's grants to this one role: created, changed and "
-            "deleted with it, attachable to no other principal, naming only the app's source "
-            "and log groups.",
+            "deleted with it, attachable to no other principal, naming only Session Manager's "
+            "channels, the app's source, its log groups, metric namespace and model API routes.",
+        )
+        # Session Manager and nothing else of Systems Manager (AWS's minimal policy for it,
+        # without session logs to S3): the agent registers the instance and opens the
+        # session's channels. No parameters, documents or Run Command, which
+        # AmazonSSMManagedInstanceCore would allow.
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["ssm:UpdateInstanceInformation"],
+                resources=[self.format_arn(service="ec2", resource="instance", resource_name="*")],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "ssmmessages:CreateControlChannel",
+                    "ssmmessages:CreateDataChannel",
+                    "ssmmessages:OpenControlChannel",
+                    "ssmmessages:OpenDataChannel",
+                ],
+                resources=["*"],
+            )
         )
         role.add_to_policy(
             iam.PolicyStatement(
@@ -254,13 +277,25 @@ class Frontend(cdk.Stack):
         allow_wildcards(
             role,
             patterns=[r"Resource::\*"],
-            reason="cloudwatch:PutMetricData has no resource-level permissions; a condition "
-            "holds the role to the front end's own metric namespace instead.",
+            reason="cloudwatch:PutMetricData and Session Manager's ssmmessages channel actions "
+            "have no resource-level permissions; a condition holds PutMetricData to the front "
+            "end's own metric namespace.",
+        )
+        allow_wildcards(
+            role,
+            patterns=[r"Resource::arn:[^:]+:ec2:[^:]+:[^:]+:instance/\*"],
+            reason="ssm:UpdateInstanceInformation, with which Session Manager's agent registers "
+            "the instance: the instance's ID is known only once the group launches it.",
         )
         return role
 
     def _boot_values(
-        self, *, app_source: assets.Asset, api_url: str, agent_config: str
+        self,
+        *,
+        app_source: assets.Asset,
+        api_url: str,
+        api_signing_region: str,
+        agent_config: str,
     ) -> list[str]:
         """The values user_data.sh reads, as shell assignments that CloudFormation completes.
 
@@ -270,6 +305,8 @@ class Frontend(cdk.Stack):
         values = {
             "APP_ARCHIVE_URL": app_source.s3_object_url,
             "API_URL": api_url,
+            # Empty: the app calls the API unsigned.
+            "API_SIGNING_REGION": api_signing_region,
             "APP_PORT": str(APP_PORT),
             "HEALTH_CHECK_PATH": HEALTH_CHECK_PATH,
             "AWS_REGION": self.region,
@@ -284,9 +321,12 @@ class Frontend(cdk.Stack):
         dns: DnsSettings,
         vpc: ec2.IVpc,
         access_logs_bucket: s3.IBucket,
+        api_over_https: bool,
+        removal_policy: cdk.RemovalPolicy,
     ) -> tuple[elbv2.ApplicationLoadBalancer, str]:
-        """The public entry: HTTPS with a certificate and HTTP redirected to it when a domain
-        is configured, plain HTTP on the AWS-generated address otherwise."""
+        """The public entry, behind a web ACL that limits the requests of each client: HTTPS
+        with a certificate and HTTP redirected to it when a domain is configured, plain HTTP on
+        the AWS-generated address otherwise."""
         zone = (
             route53.HostedZone.from_hosted_zone_attributes(
                 self, "Zone", hosted_zone_id=dns.hosted_zone_id, zone_name=dns.hosted_zone_name
@@ -315,12 +355,20 @@ class Frontend(cdk.Stack):
             "anywhere.",
             plain_http_reason="No domain is configured (frontend.domain_name is empty), so no "
             "certificate can be issued for the load balancer's AWS-generated name: the page "
-            "answers plain HTTP. It holds no secrets, and the API behind it is called from the "
-            "server.",
-            web_acl=NoWebAcl(
-                reason="The jury's demo page: it shows the model API's answers to a handful of "
-                "people, holds no data and no secret, and the API it calls throttles every "
-                "caller. A web ACL would cost more than the instance behind it."
+            "answers plain HTTP. What crosses the internet in clear text is the page, the "
+            "feature values a visitor types and the model's answers; the page has no login, "
+            "cookie or secret. "
+            + (
+                "The server's own calls to the model API go out over HTTPS."
+                if api_over_https
+                else "The server's calls to the model API go out in plain HTTP too, as the API "
+                "has no domain either."
+            ),
+            web_acl=WebAclLimits(
+                requests_per_client_per_5_minutes=settings.requests_per_client_per_5_minutes,
+                metric_prefix="Frontend",
+                log_retention_days=settings.log_retention_days,
+                removal_policy=removal_policy,
             ),
         )
         public.listener.add_targets(

@@ -5,5 +5,5 @@ import nextTypescript from "eslint-config-next/typescript";
 export default defineConfig([
   ...nextVitals,
   ...nextTypescript,
-  globalIgnores([".next/**", "out/**", "next-env.d.ts", ".venv/**"]),
+  globalIgnores([".next/**", "out/**", ".test-build/**", "next-env.d.ts", ".venv/**"]),
 ]);

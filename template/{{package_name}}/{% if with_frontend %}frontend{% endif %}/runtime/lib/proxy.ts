@@ -1,12 +1,15 @@
 /**
  * Server-side forwarding from this app's /api routes to the model API.
  *
- * The browser only talks to this app; the model API sits behind an internal load balancer
- * whose address is known to the server alone, through the API_URL environment variable.
+ * The browser only talks to this app; the server calls the model API at API_URL. Where API
+ * Gateway checks IAM auth, API_SIGNING_REGION is set and each request is signed with the
+ * instance role's credentials (lib/signed-fetch.ts), so the API's auth and throttling apply to
+ * the page's requests as to any other caller's.
  */
 import { NextResponse } from "next/server";
 
 import type { ApiErrorBody } from "@/lib/api-types";
+import { apiFetch } from "@/lib/signed-fetch";
 
 /** How long to wait for the model API before giving up on a request. */
 const API_TIMEOUT_MS = 15_000;
@@ -57,16 +60,19 @@ export async function forwardToApi(
 
   let upstream: Response;
   try {
-    upstream = await fetch(`${base}${path}`, {
-      method: init.method,
-      headers:
-        init.method === "POST"
-          ? { accept: "application/json", "content-type": "application/json" }
-          : { accept: "application/json" },
-      body: init.method === "POST" ? JSON.stringify(init.body) : undefined,
-      cache: "no-store",
-      signal: AbortSignal.timeout(API_TIMEOUT_MS),
-    });
+    upstream = await apiFetch(
+      `${base}${path}`,
+      {
+        method: init.method,
+        headers:
+          init.method === "POST"
+            ? { accept: "application/json", "content-type": "application/json" }
+            : { accept: "application/json" },
+        body: init.method === "POST" ? JSON.stringify(init.body) : undefined,
+        signal: AbortSignal.timeout(API_TIMEOUT_MS),
+      },
+      process.env.API_SIGNING_REGION?.trim() || undefined,
+    );
   } catch (error) {
     if (error instanceof DOMException && error.name === "TimeoutError") {
       return errorResponse(504, `The model API did not answer within ${API_TIMEOUT_MS / 1000} seconds.`);
