@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
@@ -77,6 +78,20 @@ class DataLake(cdk.Stack):
                 id="AwsSolutions-S1",
                 reason="This bucket receives the server access logs of the other buckets; "
                 "logging its own access would write logs about log delivery, endlessly.",
+            )
+        )
+        # Whatever AWS's log delivery service is granted here (a load balancer's access logs
+        # add such grants, naming no account), it may use only on behalf of this account.
+        self.access_logs_bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                effect=iam.Effect.DENY,
+                principals=[iam.ServicePrincipal("delivery.logs.amazonaws.com")],
+                actions=["s3:PutObject", "s3:GetBucketAcl"],
+                resources=[
+                    self.access_logs_bucket.bucket_arn,
+                    self.access_logs_bucket.arn_for_objects("*"),
+                ],
+                conditions={"StringNotEquals": {"aws:SourceAccount": self.account}},
             )
         )
 

@@ -97,8 +97,10 @@ class Pipeline(cdk.Stack):
         )
         invoked = [export_tables]
 
+        training_cluster: ecs.ICluster | None = None
         if settings.training_compute == "fargate":
-            train: sfn.TaskStateBase = fargate_training_step(
+            train: sfn.TaskStateBase
+            train, training_cluster = fargate_training_step(
                 self,
                 size=settings.fargate_training,
                 environment=environment,
@@ -166,7 +168,7 @@ class Pipeline(cdk.Stack):
         acknowledge_orchestration(
             self.state_machine,
             functions=invoked,
-            runs_fargate_task=settings.training_compute == "fargate",
+            training_cluster=training_cluster,
         )
         if settings.schedule:
             pipeline_schedule(self, state_machine=self.state_machine, expression=settings.schedule)

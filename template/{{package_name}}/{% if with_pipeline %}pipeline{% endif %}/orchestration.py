@@ -4,6 +4,7 @@ reports a failed run to a topic, and the schedule that starts it."""
 from __future__ import annotations
 
 import aws_cdk as cdk
+from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -94,16 +95,34 @@ def acknowledge_orchestration(
     state_machine: sfn.StateMachine,
     *,
     functions: list[lambda_.IFunction],
-    runs_fargate_task: bool,
+    training_cluster: ecs.ICluster | None,
 ) -> None:
     """The exceptions of the state machine's role: what AWS documents on '*', and the
-    invocation of the pipeline's own ``functions`` in any of their versions."""
+    invocation of the pipeline's own ``functions`` in any of their versions. With a
+    ``training_cluster``, the ECS actions that CDK's RunTask step allows on '*' are held to
+    that cluster's tasks by a deny."""
     role = state_machine.role
-    ecs_actions = (
-        ", and ECS's DescribeTasks and StopTask on the training task it starts"
-        if runs_fargate_task
-        else ""
-    )
+    ecs_actions = ""
+    if training_cluster is not None:
+        # CDK's step allows StopTask and DescribeTasks on '*' (it knows no task ARN before the
+        # run); the deny leaves them the tasks of the training cluster only.
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                effect=iam.Effect.DENY,
+                actions=["ecs:StopTask", "ecs:DescribeTasks"],
+                not_resources=[
+                    cdk.Stack.of(state_machine).format_arn(
+                        service="ecs",
+                        resource="task",
+                        resource_name=f"{training_cluster.cluster_name}/*",
+                    )
+                ],
+            )
+        )
+        ecs_actions = (
+            ", and ECS's DescribeTasks and StopTask, which a deny holds to the tasks of the "
+            "training cluster"
+        )
     reason = (
         "The state machine's log delivery to CloudWatch Logs and its X-Ray "
         f"tracing{ecs_actions}: AWS documents these actions on '*'."
@@ -128,10 +147,23 @@ def pipeline_schedule(
 ) -> None:
     """Starts the state machine by ``expression`` (an EventBridge Scheduler expression, UTC),
     with a role of its own that may do nothing else."""
+    stack = cdk.Stack.of(scope)
     role = iam.Role(
         scope,
         "ScheduleRole",
-        assumed_by=iam.ServicePrincipal("scheduler.amazonaws.com"),
+        # Only EventBridge Scheduler acting for this account's default schedule group, where
+        # the schedule lives, may assume it (no confused deputy).
+        assumed_by=iam.ServicePrincipal(
+            "scheduler.amazonaws.com",
+            conditions={
+                "StringEquals": {"aws:SourceAccount": stack.account},
+                "ArnEquals": {
+                    "aws:SourceArn": stack.format_arn(
+                        service="scheduler", resource="schedule-group", resource_name="default"
+                    )
+                },
+            },
+        ),
         description="The schedule: starts the training pipeline's state machine",
     )
     acknowledge_inline_policy(role)

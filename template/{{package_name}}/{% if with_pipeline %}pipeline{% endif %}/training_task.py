@@ -31,9 +31,10 @@ def fargate_training_step(
     data_bucket: s3.IBucket,
     features_bucket: s3.IBucket,
     retention: LogRetention,
-) -> tasks.EcsRunTask:
+) -> tuple[tasks.EcsRunTask, ecs.Cluster]:
     """The Train step: runs the training job of ``image`` as a Fargate task in the workload
-    subnets, with the run's ids from the state's input, and waits for it to end."""
+    subnets, with the run's ids from the state's input, and waits for it to end. Returns the
+    step and the cluster its tasks run in."""
     cluster = ecs.Cluster(
         scope,
         "TrainingCluster",
@@ -127,4 +128,4 @@ def fargate_training_step(
         backoff_rate=2,
         jitter_strategy=sfn.JitterType.FULL,
     )
-    return step
+    return step, cluster
