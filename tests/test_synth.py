@@ -37,6 +37,24 @@ def test_synthesizes_with_cdk_nag_clean(name: str, synthesized: dict[str, SynthR
     assert report.error is None
 
 
+def test_every_internet_facing_load_balancer_has_a_web_acl(
+    name: str, synthesized: dict[str, SynthReport]
+) -> None:
+    for stack in synthesized[name].stacks.values():
+        public = {
+            logical_id
+            for logical_id, load_balancer in stack.resources(
+                "AWS::ElasticLoadBalancingV2::LoadBalancer"
+            ).items()
+            if load_balancer["Properties"].get("Scheme") == "internet-facing"
+        }
+        associated = {
+            association["Properties"]["ResourceArn"].get("Ref")
+            for association in stack.resources("AWS::WAFv2::WebACLAssociation").values()
+        }
+        assert public <= associated, f"{stack.name}: no web ACL on {sorted(public - associated)}"
+
+
 def test_one_stage_per_environment_with_its_components(
     name: str, synthesized: dict[str, SynthReport], rendered_variants: dict[str, Rendered]
 ) -> None:
@@ -412,14 +430,35 @@ def test_frontend(
             config["domain_name"]
         )
 
+        # The app's, the boot's and the web ACL's.
         log_groups = stack.resources("AWS::Logs::LogGroup").values()
         assert [g["Properties"]["RetentionInDays"] for g in log_groups] == [
             config["log_retention_days"]
-        ] * 2
+        ] * 3
 
-        if answers["api_exposure"] == "api_gateway":
-            # The instance may call the API's internal load balancer; the rule lives in the
-            # front end's stack, so the API's stack does not depend on it.
-            assert any(rule["FromPort"] == 80 for rule in _ingress_rules(stack))
-            api = synthesized[frontend_variant].stack(variant.stage(environment), "Api")
-            assert "Frontend" not in json.dumps(api.template)
+        # The page's server calls the API at its public address, as any caller does; with
+        # API Gateway's IAM auth it signs, and its role may invoke the page's two routes.
+        (role_policy,) = stack.resources("AWS::IAM::Policy").values()
+        invoke = [
+            statement
+            for statement in role_policy["Properties"]["PolicyDocument"]["Statement"]
+            if statement["Action"] == "execute-api:Invoke"
+        ]
+        signing_region = re.search(r"readonly API_SIGNING_REGION=(\S*)", user_data)
+        assert signing_region
+        if answers["api_exposure"] == "api_gateway" and answers["api_auth"] == "iam":
+            assert signing_region.group(1) == answers["aws_region"]
+            (statement,) = invoke
+            assert sorted(arn["Fn::Join"][1][-1] for arn in statement["Resource"]) == [
+                "/$default/GET/model",
+                "/$default/POST/predict",
+            ]
+        else:
+            assert signing_region.group(1) in ("", "''")
+            assert invoke == []
+        # Nothing lets the instance into the API's internal load balancer.
+        assert not [
+            rule
+            for rule in _ingress_rules(stack)
+            if rule["FromPort"] == 80 and "SourceSecurityGroupId" in rule
+        ]
