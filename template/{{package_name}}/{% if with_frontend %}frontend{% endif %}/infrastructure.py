@@ -283,7 +283,7 @@ class Frontend(cdk.Stack):
         )
         allow_wildcards(
             role,
-            patterns=[r"Resource::arn:[^:]+:ec2:[^:]+:[^:]+:instance/\*"],
+            patterns=[r"Resource::arn:.+:ec2:.+:instance/\*"],
             reason="ssm:UpdateInstanceInformation, with which Session Manager's agent registers "
             "the instance: the instance's ID is known only once the group launches it.",
         )
