@@ -158,12 +158,19 @@ def model_api(project: Project) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def frontend(project: Project, model_api: str) -> Iterator[str]:
-    """The project's Next.js app, installed, built and started as on the instance."""
+def runtime(project: Project) -> Path:
+    """The project's Next.js app with its packages installed, as CI and the instance do."""
     npm = shutil.which("npm")
     assert npm
-    runtime = project.runtime
-    run([npm, "ci", "--no-audit", "--no-fund"], runtime, INSTALL_TIMEOUT_S)
+    run([npm, "ci", "--no-audit", "--no-fund"], project.runtime, INSTALL_TIMEOUT_S)
+    return project.runtime
+
+
+@pytest.fixture(scope="module")
+def frontend(runtime: Path, project: Project, model_api: str) -> Iterator[str]:
+    """The project's Next.js app, built and started as on the instance."""
+    npm = shutil.which("npm")
+    assert npm
     run([npm, "run", "build"], runtime, BUILD_TIMEOUT_S, NEXT_TELEMETRY_DISABLED="1")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -172,6 +179,24 @@ def frontend(project: Project, model_api: str) -> Iterator[str]:
     env = {"API_URL": model_api, "PORT": str(port), "NEXT_TELEMETRY_DISABLED": "1"}
     with serving(command, runtime, log, f"{url}/api/health", FRONTEND_START_TIMEOUT_S, **env):
         yield url
+
+
+def test_the_servers_requests_to_api_gateway_are_signed(runtime: Path) -> None:
+    # The app's own test (`npm test`, which the project's CI runs): a local server records
+    # what the server sends with a signing region set, and checks that its Authorization
+    # header is SigV4 for execute-api and verifies with the key.
+    npm = shutil.which("npm")
+    assert npm
+    result = subprocess.run(
+        [npm, "test"],
+        cwd=runtime,
+        env=project_environment(),
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT_S,
+    )
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
+    assert "# pass 2" in result.stdout and "# fail 0" in result.stdout, result.stdout
 
 
 def test_the_page_shows_a_prediction_of_the_model_the_pipeline_trained(
