@@ -120,12 +120,13 @@ def acknowledge_orchestration(
             )
         )
         ecs_actions = (
-            ", and ECS's DescribeTasks and StopTask, which a deny holds to the tasks of the "
-            "training cluster"
+            "; and ECS's DescribeTasks and StopTask, which CDK's RunTask step allows on '*' "
+            "(no task ARN is known before a run) and a deny holds to the training cluster's "
+            "tasks"
         )
     reason = (
-        "The state machine's log delivery to CloudWatch Logs and its X-Ray "
-        f"tracing{ecs_actions}: AWS documents these actions on '*'."
+        "The state machine's log delivery to CloudWatch Logs and its X-Ray tracing, which AWS "
+        f"documents on '*'{ecs_actions}."
     )
     cdk.Validations.of(role).acknowledge(
         cdk.Acknowledgment(id="AwsSolutions-IAM5[Resource::*]", reason=reason)
