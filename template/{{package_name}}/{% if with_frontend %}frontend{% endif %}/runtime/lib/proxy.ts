@@ -46,8 +46,9 @@ function apiBaseUrl(): string | NextResponse<ApiErrorBody> {
 /**
  * Send one request to the model API and hand its status code and JSON body back unchanged.
  *
- * Answers 502 when the API cannot be reached or does not answer with JSON, and 504 when it
- * does not answer within API_TIMEOUT_MS.
+ * Answers 502 when the API cannot be reached or does not answer with JSON, 504 when it does
+ * not answer within API_TIMEOUT_MS, and 500 when a request must be signed and no AWS
+ * credentials are found.
  */
 export async function forwardToApi(
   path: string,
@@ -76,6 +77,12 @@ export async function forwardToApi(
   } catch (error) {
     if (error instanceof DOMException && error.name === "TimeoutError") {
       return errorResponse(504, `The model API did not answer within ${API_TIMEOUT_MS / 1000} seconds.`);
+    }
+    if (error instanceof Error && error.name === "CredentialsProviderError") {
+      return errorResponse(
+        500,
+        "The frontend cannot sign its requests to the model API: it finds no AWS credentials (API_SIGNING_REGION is set).",
+      );
     }
     return errorResponse(502, "The model API cannot be reached. It may be starting up; try again shortly.");
   }
