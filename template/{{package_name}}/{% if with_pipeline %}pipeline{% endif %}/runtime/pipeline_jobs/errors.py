@@ -48,3 +48,11 @@ class TooFewRowsError(DataValidationError):
 
 class SingleClassError(DataValidationError):
     """The target column holds one class only, so there is nothing to classify."""
+
+
+class SourceQueryError(PipelineError):
+    """Athena ended a source table's query as FAILED or CANCELLED."""
+
+
+class SourceQueryTimeoutError(PipelineError):
+    """A source table's query did not finish within the export step's time; it was stopped."""

@@ -1,4 +1,5 @@
-"""Turn an exported CSV table into a validated, numeric feature table.
+"""Turn an exported table (CSV, or the Parquet files of a source query) into a validated,
+numeric feature table.
 
 This is the place to add feature engineering (derived columns, encodings, joins of several
 exported tables): whatever ``build_features`` returns is what the model trains on, what is
@@ -10,10 +11,13 @@ from __future__ import annotations
 import csv
 import io
 import math
+import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
+import duckdb
 import numpy as np
 import numpy.typing as npt
 
@@ -99,19 +103,44 @@ def parse_csv(data: bytes) -> CsvTable:
     return CsvTable(header=header, rows=rows, line_numbers=line_numbers)
 
 
+def parquet_table(files: Sequence[bytes]) -> CsvTable:
+    """The rows of Parquet files (an Athena UNLOAD's output) as a table of text cells, which
+    ``build_features`` validates like a CSV file's; a row's "line" is its number from 1."""
+    if not files:
+        raise MalformedCsvError("the export holds no Parquet files")
+    with tempfile.TemporaryDirectory() as folder:
+        paths = []
+        for index, body in enumerate(files):
+            path = Path(folder) / f"part-{index}.parquet"
+            path.write_bytes(body)
+            paths.append(str(path))
+        try:
+            with duckdb.connect() as connection:
+                result = connection.execute(
+                    "SELECT * FROM read_parquet($paths, union_by_name = true)", {"paths": paths}
+                )
+                header = [column[0] for column in result.description]
+                values = result.fetchall()
+        except duckdb.Error as error:
+            message = f"the export's Parquet files cannot be read: {error}"
+            raise MalformedCsvError(message) from error
+    rows = [["" if value is None else str(value) for value in row] for row in values]
+    return CsvTable(header=header, rows=rows, line_numbers=list(range(1, len(rows) + 1)))
+
+
 def build_features(
-    data: bytes,
+    data: bytes | CsvTable,
     target: str,
     feature_columns: Sequence[str] | None = None,
     min_rows: int = 30,
 ) -> FeatureTable:
-    """Validate a raw CSV table and return its features and labels.
+    """Validate a raw table (CSV bytes, or a parsed table) and return its features and labels.
 
     Features are ``feature_columns`` or, by default, every column but the target; each must
     hold finite numbers in every row. Raises a DataValidationError subclass naming the
     column and line of the first problem found.
     """
-    table = parse_csv(data)
+    table = data if isinstance(data, CsvTable) else parse_csv(data)
     if target not in table.header:
         raise MissingTargetError(
             f"the target column {target!r} is not in the table; its columns are {table.header}"

@@ -4,7 +4,10 @@ Every job reads the same variables, so one ``Settings`` object describes them al
 
     DATA_BUCKET           required  raw exports, manifests, models, drift reports
     FEATURES_BUCKET       required  feature tables (a versioned bucket)
-    SOURCE_TABLES         optional  JSON list of {"name": ..., "uri": ...}; default: the iris sample
+    SOURCE_TABLES         optional  JSON list of {"name": ..., "uri": ...} or {"name": ..., "query":
+                                    ...}; default: the iris sample
+    ATHENA_WORKGROUP      optional  the workgroup that runs source queries (set with the catalog)
+    ATHENA_DATABASE       optional  the Glue database source queries run in
     TARGET_COLUMN         optional  the column the model predicts; default "species"
     FEATURE_COLUMNS       optional  comma-separated feature columns; default: every other column
     TRAINING_TABLE        optional  which exported table to train on; default: the first one
@@ -41,17 +44,23 @@ class SourceTable:
     """One table to export: its name in the data lake and where to read it from.
 
     ``uri`` is ``sample://<name>`` for a CSV shipped in the image (``sample://iris``) or
-    ``s3://<bucket>/<key>.csv`` for a team's own CSV file.
+    ``s3://<bucket>/<key>.csv`` for a team's own CSV file. A table with a ``query`` instead
+    is the result of that SQL query, which Athena runs and writes as Parquet (UNLOAD).
     """
 
     name: str
-    uri: str
+    uri: str = ""
+    query: str = ""
 
     def __post_init__(self) -> None:
         if not _TABLE_NAME.match(self.name):
             raise ConfigurationError(
                 f"table name {self.name!r} must be 1-63 letters, digits, '_' or '-'"
             )
+        if self.query:
+            if self.uri:
+                raise ConfigurationError(f"table {self.name!r}: give a uri or a query, not both")
+            return
         sample = self.uri.removeprefix(SAMPLE_SCHEME)
         is_sample = self.uri.startswith(SAMPLE_SCHEME) and _TABLE_NAME.match(sample)
         if not is_sample and not self.uri.startswith(S3_SCHEME):
@@ -76,6 +85,8 @@ class Settings:
     promotion_threshold: float = 0.8
     api_cluster_name: str | None = None
     api_service_name: str | None = None
+    athena_workgroup: str | None = None
+    athena_database: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -119,11 +130,14 @@ class Settings:
             ),
             api_cluster_name=cluster,
             api_service_name=service,
+            athena_workgroup=optional("ATHENA_WORKGROUP"),
+            athena_database=optional("ATHENA_DATABASE"),
         )
 
 
 def parse_source_tables(raw: str | None) -> tuple[SourceTable, ...]:
-    """Parse SOURCE_TABLES, e.g. ``[{"name": "iris", "uri": "sample://iris"}]``."""
+    """Parse SOURCE_TABLES, e.g. ``[{"name": "iris", "uri": "sample://iris"}]``, or
+    ``[{"name": "orders", "query": "SELECT * FROM sales.orders"}]``."""
     if raw is None:
         return tuple(SourceTable(name, uri) for name, uri in DEFAULT_SOURCE_TABLES)
     try:
@@ -137,12 +151,17 @@ def parse_source_tables(raw: str | None) -> tuple[SourceTable, ...]:
         if (
             not isinstance(entry, dict)
             or not isinstance(entry.get("name"), str)
-            or not isinstance(entry.get("uri"), str)
+            or not isinstance(entry.get("uri", ""), str)
+            or not isinstance(entry.get("query", ""), str)
+            or not (entry.get("uri") or entry.get("query"))
         ):
             raise ConfigurationError(
-                f'each SOURCE_TABLES entry must be {{"name": "...", "uri": "..."}}, got {entry!r}'
+                'each SOURCE_TABLES entry must be {"name": "...", "uri": "..."} or '
+                f'{{"name": "...", "query": "..."}}, got {entry!r}'
             )
-        tables.append(SourceTable(name=entry["name"], uri=entry["uri"]))
+        tables.append(
+            SourceTable(name=entry["name"], uri=entry.get("uri", ""), query=entry.get("query", ""))
+        )
     names = [table.name for table in tables]
     if len(set(names)) != len(names):
         raise ConfigurationError(f"SOURCE_TABLES names must be unique, got {names}")

@@ -3,10 +3,14 @@
 Data bucket (DATA_BUCKET):
 
     raw/<table>/dt=<YYYY-MM-DD>/<table>.csv   snapshot of a source table (export)
+    raw/<table>/dt=<YYYY-MM-DD>/<run_id>/     snapshot of a source query, Parquet (export)
     raw/_manifests/<run_id>.json              what one export wrote (export)
     models/<run_id>/...                       see model_format.py (train, import)
     drift_reports/<run_id>.json               feature drift against the previous run (train)
-    training_results/<run_id>.json            the training step's result (train)
+    drift_reports/features/<run_id>.json      the same, one JSON line per feature (train)
+    training_results/<run_id>.json            the training step's result, one JSON line (train)
+
+The tables SQL reads (lake_tables.py) are written as JSON Lines with ``put_json_lines``.
 
 Features bucket (FEATURES_BUCKET, versioned):
 
@@ -20,6 +24,7 @@ import json
 from typing import Any
 
 from pipeline_jobs.errors import ConfigurationError
+from pipeline_jobs.lake_tables import LakeTable, json_lines
 from pipeline_jobs.settings import S3_SCHEME
 
 
@@ -37,6 +42,16 @@ def features_key(table: str) -> str:
 
 def drift_report_key(run_id: str) -> str:
     return f"drift_reports/{run_id}.json"
+
+
+def raw_query_prefix(table: str, dataset_date: str, run_id: str) -> str:
+    """Where a source query's Parquet files go: a run's own folder in the day's partition
+    (Athena's UNLOAD writes only into an empty location)."""
+    return f"raw/{table}/dt={dataset_date}/{run_id}/"
+
+
+def feature_drift_key(run_id: str) -> str:
+    return f"drift_reports/features/{run_id}.json"
 
 
 def training_result_key(run_id: str) -> str:
@@ -70,6 +85,15 @@ def put_json(s3: Any, bucket: str, key: str, payload: Any) -> None:
         Key=key,
         Body=json.dumps(payload, indent=2, sort_keys=True).encode(),
         ContentType="application/json",
+    )
+
+
+def put_json_lines(
+    s3: Any, bucket: str, key: str, table: LakeTable, rows: list[dict[str, Any]]
+) -> None:
+    """Write rows of a catalogued table, checked against its columns."""
+    s3.put_object(
+        Bucket=bucket, Key=key, Body=json_lines(table, rows), ContentType="application/x-ndjson"
     )
 
 

@@ -41,16 +41,23 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from pipeline_jobs import model_format, storage
+from pipeline_jobs import lake_tables, model_format, storage
 from pipeline_jobs.drift import compare_features
 from pipeline_jobs.errors import (
     ConfigurationError,
     DataValidationError,
+    NoDataError,
     PipelineError,
     RunNotFoundError,
     TooFewRowsError,
 )
-from pipeline_jobs.features import FeatureTable, build_features, numeric_columns
+from pipeline_jobs.features import (
+    CsvTable,
+    FeatureTable,
+    build_features,
+    numeric_columns,
+    parquet_table,
+)
 from pipeline_jobs.observability import logger, tracer
 from pipeline_jobs.runs import validate_dataset_date, validate_run_id
 from pipeline_jobs.settings import Settings
@@ -216,15 +223,30 @@ def choose_table(manifest: Mapping[str, Any], name: str | None) -> dict[str, Any
     )
 
 
+def read_exported_table(s3: Any, bucket: str, table: Mapping[str, Any]) -> bytes | CsvTable:
+    """The exported snapshot a manifest entry names: the CSV object (the exact version the
+    export wrote), or every Parquet file in the folder a source query was unloaded to."""
+    if table.get("format", "csv") != "parquet":
+        return storage.get_bytes(s3, bucket, table["key"], table.get("version_id"))
+    keys = [
+        item["Key"]
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=table["key"])
+        for item in page.get("Contents", [])
+        if not item["Key"].endswith("/")
+    ]
+    if not keys:
+        raise NoDataError(f"table {table['name']!r}: the query wrote no rows to {table['key']}")
+    return parquet_table([storage.get_bytes(s3, bucket, key) for key in sorted(keys)])
+
+
 @tracer.capture_method(capture_response=False)
 def train(request: TrainingRequest, settings: Settings, s3: Any) -> dict[str, Any]:
     """Train, evaluate and store the model of one run; return the step's result."""
     manifest = load_manifest(s3, settings.data_bucket, request)
     dataset_date: str = manifest["dataset_date"]
     table = choose_table(manifest, settings.training_table)
-    raw = storage.get_bytes(s3, settings.data_bucket, table["key"], table.get("version_id"))
     features = build_features(
-        raw,
+        read_exported_table(s3, settings.data_bucket, table),
         target=settings.target_column,
         feature_columns=settings.feature_columns,
         min_rows=settings.min_training_rows,
@@ -273,6 +295,13 @@ def train(request: TrainingRequest, settings: Settings, s3: Any) -> dict[str, An
     drift = _drift_report(request.run_id, table["name"], features, previous)
     drift["current_version_id"] = features_version_id
     storage.put_json(s3, settings.data_bucket, drift_key, drift)
+    storage.put_json_lines(
+        s3,
+        settings.data_bucket,
+        storage.feature_drift_key(request.run_id),
+        lake_tables.FEATURE_DRIFT,
+        feature_drift_rows(drift),
+    )
 
     result = {
         "run_id": request.run_id,
@@ -284,7 +313,9 @@ def train(request: TrainingRequest, settings: Settings, s3: Any) -> dict[str, An
         "drift_status": drift["status"],
         "result_key": storage.training_result_key(request.run_id),
     }
-    storage.put_json(s3, settings.data_bucket, result["result_key"], result)
+    storage.put_json_lines(
+        s3, settings.data_bucket, result["result_key"], lake_tables.TRAINING_RESULTS, [result]
+    )
     logger.info("training finished", extra={"result": result})
     return result
 
@@ -313,6 +344,31 @@ def _drift_report(
         report["status"] = "previous_version_unreadable"
         report["previous_error"] = unreadable
     return report
+
+
+def feature_drift_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The drift report as rows of the feature_drift table, one per feature."""
+    rows = []
+    for feature, entry in report["features"].items():
+        previous = entry["previous"] or {}
+        rows.append(
+            {
+                "run_id": report["run_id"],
+                "table": report["table"],
+                "created_at": report["created_at"],
+                "previous_run_id": report["previous_run_id"],
+                "feature": feature,
+                "psi": entry["psi"],
+                "ks_statistic": entry["ks_statistic"],
+                "drifted": entry["drifted"],
+                "current_rows": entry["current"]["rows"],
+                "current_mean": entry["current"]["mean"],
+                "current_std": entry["current"]["std"],
+                "previous_mean": previous.get("mean"),
+                "previous_std": previous.get("std"),
+            }
+        )
+    return rows
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -31,6 +31,8 @@ OPTIONAL_SETTINGS = (
     "PROMOTION_THRESHOLD",
     "API_CLUSTER_NAME",
     "API_SERVICE_NAME",
+    "ATHENA_WORKGROUP",
+    "ATHENA_DATABASE",
     "RUN_ID",
     "MANIFEST_KEY",
     "DATASET_DATE",
@@ -51,6 +53,10 @@ class FakeLambdaContext:
     memory_limit_in_mb: int = 1024
     invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:pipeline-test"
     aws_request_id: str = "11111111-2222-3333-4444-555555555555"
+    remaining_millis: int = 300_000
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_millis
 
 
 @pytest.fixture

@@ -1,0 +1,287 @@
+"""The data lake's tables as SQL sees them: the one definition the jobs write with and the
+Glue Data Catalog is built from (pipeline/catalog.py), so that the two cannot drift apart.
+
+Each ``LakeTable`` names its prefix in the data bucket, its format, its columns (Hive types,
+as Glue and Athena read them) and its partition key, if any. A job writes a catalogued JSON
+table with ``json_lines``, which refuses a row whose keys are not exactly the table's columns.
+
+Athena reads every object under a table's location, one JSON object per line; the named
+queries (``NAMED_QUERIES``) are plain SQL that Athena and DuckDB both run, and the project's
+tests run them with DuckDB over the files the jobs wrote.
+
+Two tables describe what the runs registry and batch scoring write (``RUNS``,
+``PREDICTIONS``): a job that writes them imports these definitions rather than spelling its
+columns again. The module uses the standard library only, so the CDK app imports it too.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Format = Literal["json", "csv", "parquet"]
+# Hive types the tables use; struct<...> for nested JSON objects.
+_HIVE_TYPE = re.compile(r"^(string|bigint|double|boolean|date|timestamp|struct<[a-z0-9_:,]+>)$")
+# Glue and Athena fold names to lower case; keep them to what needs no quoting.
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,127}$")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its name and Hive type."""
+
+    name: str
+    type: str
+
+    def __post_init__(self) -> None:
+        if not _NAME.match(self.name) or not _HIVE_TYPE.match(self.type):
+            raise ValueError(f"column {self.name!r} of type {self.type!r} is not valid for Glue")
+
+
+@dataclass(frozen=True)
+class Partition:
+    """The partition key of a table, and how Athena projects its values from the key layout
+    (partition projection: no crawler and no MSCK REPAIR TABLE)."""
+
+    name: str
+    type: str
+    # The projection.<name>.* table properties, without their prefix.
+    projection: Mapping[str, str]
+    # The key's place in the object keys, with ${<name>} for its value.
+    location_template: str
+
+
+@dataclass(frozen=True)
+class LakeTable:
+    """A table of the data lake: where its objects live and what their rows hold."""
+
+    name: str
+    prefix: str
+    format: Format
+    columns: tuple[Column, ...]
+    description: str
+    partition: Partition | None = None
+    # CSV files start with a header row that is not data.
+    header_rows: int = field(default=0)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [column.name for column in self.columns]
+
+    def location(self, bucket: str) -> str:
+        return f"s3://{bucket}/{self.prefix}"
+
+    def parameters(self, bucket: str) -> dict[str, str]:
+        """The Glue table properties: its classification and its partition projection."""
+        parameters = {"classification": self.format, "EXTERNAL": "TRUE"}
+        if self.header_rows:
+            parameters["skip.header.line.count"] = str(self.header_rows)
+        if self.partition is not None:
+            key = self.partition.name
+            parameters["projection.enabled"] = "true"
+            parameters |= {f"projection.{key}.{k}": v for k, v in self.partition.projection.items()}
+            parameters["storage.location.template"] = (
+                f"s3://{bucket}/{self.prefix}{self.partition.location_template}"
+            )
+        return parameters
+
+
+def _columns(*pairs: tuple[str, str]) -> tuple[Column, ...]:
+    return tuple(Column(name, type_) for name, type_ in pairs)
+
+
+METRICS_TYPE = "struct<accuracy:double,macro_f1:double>"
+
+TRAINING_RESULTS = LakeTable(
+    name="training_results",
+    prefix="training_results/",
+    format="json",
+    description="One row per training run: its metrics and where it wrote what.",
+    columns=_columns(
+        ("run_id", "string"),
+        ("dataset_date", "string"),
+        ("table", "string"),
+        ("metrics", METRICS_TYPE),
+        ("model_key", "string"),
+        ("drift_report_key", "string"),
+        ("drift_status", "string"),
+        ("result_key", "string"),
+    ),
+)
+
+FEATURE_DRIFT = LakeTable(
+    name="feature_drift",
+    prefix="drift_reports/features/",
+    format="json",
+    description="One row per feature per training run: its drift against the previous run.",
+    columns=_columns(
+        ("run_id", "string"),
+        ("table", "string"),
+        ("created_at", "string"),
+        ("previous_run_id", "string"),
+        ("feature", "string"),
+        ("psi", "double"),
+        ("ks_statistic", "double"),
+        ("drifted", "boolean"),
+        ("current_rows", "bigint"),
+        ("current_mean", "double"),
+        ("current_std", "double"),
+        ("previous_mean", "double"),
+        ("previous_std", "double"),
+    ),
+)
+
+RUNS = LakeTable(
+    name="runs",
+    prefix="runs/",
+    format="json",
+    description="The runs registry: one row per pipeline run, its outcome and promotion.",
+    columns=_columns(
+        ("run_id", "string"),
+        ("dataset_date", "string"),
+        ("status", "string"),
+        ("started_at", "string"),
+        ("finished_at", "string"),
+        ("metrics", METRICS_TYPE),
+        ("promoted", "boolean"),
+        ("model_key", "string"),
+    ),
+)
+
+PREDICTIONS = LakeTable(
+    name="predictions",
+    prefix="processed/predictions/",
+    format="json",
+    description="Batch predictions, one row per scored row, partitioned by the run that scored.",
+    columns=_columns(
+        ("row_number", "bigint"),
+        ("prediction", "string"),
+        ("probability", "double"),
+        ("scored_at", "string"),
+    ),
+    partition=Partition(
+        name="run_id",
+        type="string",
+        # Injected: a query names the run (WHERE run_id = '...'), Athena reads only its prefix.
+        projection={"type": "injected"},
+        location_template="${run_id}/",
+    ),
+)
+
+# What the pipeline writes and the catalog describes, besides one table per exported source.
+PIPELINE_TABLES = (TRAINING_RESULTS, FEATURE_DRIFT, RUNS, PREDICTIONS)
+
+# The columns of the iris sample shipped in the image (sample_data/iris.csv).
+IRIS_COLUMNS = _columns(
+    ("sepal_length", "double"),
+    ("sepal_width", "double"),
+    ("petal_length", "double"),
+    ("petal_width", "double"),
+    ("species", "string"),
+)
+# Raw partitions are projected from this date on, up to today.
+RAW_PARTITIONS_SINCE = "2020-01-01"
+
+
+def raw_table_name(source: str) -> str:
+    """The catalog name of an exported source table (catalog names take no '-')."""
+    return f"raw_{source.lower().replace('-', '_')}"
+
+
+def raw_table(source: str, columns: Iterable[Column], format: Format) -> LakeTable:
+    """An exported source table: raw/<source>/dt=<YYYY-MM-DD>/, one partition per day."""
+    return LakeTable(
+        name=raw_table_name(source),
+        prefix=f"raw/{source}/",
+        format=format,
+        description=f"Daily snapshots of the source table {source}, by export date (dt).",
+        columns=tuple(columns),
+        header_rows=1 if format == "csv" else 0,
+        partition=Partition(
+            name="dt",
+            type="string",
+            projection={
+                "type": "date",
+                "format": "yyyy-MM-dd",
+                "range": f"{RAW_PARTITIONS_SINCE},NOW",
+                "interval": "1",
+                "interval.unit": "DAYS",
+            },
+            location_template="dt=${dt}/",
+        ),
+    )
+
+
+def record(table: LakeTable, row: Mapping[str, Any]) -> dict[str, Any]:
+    """``row`` in the table's column order; refuses a row whose keys are not its columns."""
+    expected = table.column_names
+    if sorted(row) != sorted(expected):
+        missing = sorted(set(expected) - set(row))
+        extra = sorted(set(row) - set(expected))
+        raise ValueError(f"a row of {table.name} lacks {missing} and has unknown {extra}")
+    return {name: row[name] for name in expected}
+
+
+def json_lines(table: LakeTable, rows: Iterable[Mapping[str, Any]]) -> bytes:
+    """The rows as JSON Lines, one object per line: what Athena's JSON reader expects."""
+    return "".join(json.dumps(record(table, row)) + "\n" for row in rows).encode()
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """A saved Athena query a team starts from."""
+
+    name: str
+    description: str
+    sql: str
+
+
+def named_queries(raw_table_names: Iterable[str]) -> list[NamedQuery]:
+    """The named queries of the workgroup: the runs, drift, row counts and predictions."""
+    queries = [
+        NamedQuery(
+            name="runs-leaderboard",
+            description="Training runs ranked by accuracy, best first, with macro F1 and drift.",
+            sql=(
+                "SELECT rank() OVER (ORDER BY metrics.accuracy DESC, metrics.macro_f1 DESC) "
+                "AS rank, run_id, dataset_date, metrics.accuracy AS accuracy, "
+                "metrics.macro_f1 AS macro_f1, drift_status\n"
+                "FROM training_results\n"
+                "ORDER BY rank, run_id"
+            ),
+        ),
+        NamedQuery(
+            name="drift-by-feature-over-time",
+            description="Each feature's PSI and KS statistic per run, oldest run first.",
+            sql=(
+                "SELECT feature, run_id, created_at, psi, ks_statistic, drifted, "
+                "current_mean, previous_mean\n"
+                "FROM feature_drift\n"
+                "ORDER BY feature, created_at, run_id"
+            ),
+        ),
+        NamedQuery(
+            name="predictions-of-a-run",
+            description="The predictions of one batch-scoring run: its run id is the parameter.",
+            sql=(
+                "SELECT row_number, prediction, probability, scored_at\n"
+                "FROM predictions\n"
+                "WHERE run_id = ?\n"
+                "ORDER BY row_number"
+            ),
+        ),
+    ]
+    for table in raw_table_names:
+        queries.append(
+            NamedQuery(
+                name=f"row-counts-{table.replace('_', '-')}",
+                description=f"Rows of {table} per export date (dt), newest first.",
+                sql=(
+                    f"SELECT dt, count(*) AS row_count\nFROM {table}\nGROUP BY dt\nORDER BY dt DESC"
+                ),
+            )
+        )
+    return queries
