@@ -1,4 +1,5 @@
-"""The data lake: the main bucket, the versioned features bucket and the access-log bucket."""
+"""The data lake: the main bucket, the versioned features bucket and the access-log bucket,
+and SQL over them (catalog.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from ..compliance.nag import acknowledge_compliance
 from ..compliance.scanners import skip_checkov
 from ..constants import COMPLIANCE_PACK
 from . import layout
+from .catalog import LakeQueries
 from .settings import DataLakeSettings
 
 # The data buckets' encryption. A compliance pack asks for KMS: S3's AWS-managed key, with a
@@ -25,7 +27,8 @@ DATA_ENCRYPTION = (
 
 class DataLake(cdk.Stack):
     """Creates the data lake's buckets and exposes them as ``data_bucket``,
-    ``features_bucket`` and ``access_logs_bucket``.
+    ``features_bucket`` and ``access_logs_bucket``; and ``queries``, the Glue database and
+    Athena workgroup of the environment (``LakeQueries``).
 
     Every bucket blocks public access, refuses plain HTTP and is encrypted (``DATA_ENCRYPTION``
     for the data and features buckets; S3-managed keys for the access-log bucket, as log
@@ -41,6 +44,7 @@ class DataLake(cdk.Stack):
         construct_id: str,
         *,
         settings: DataLakeSettings,
+        environment: str,
         removal_policy: cdk.RemovalPolicy,
         **kwargs: Any,
     ) -> None:
@@ -119,6 +123,11 @@ class DataLake(cdk.Stack):
                     prefix=layout.LOGS,
                     expiration=cdk.Duration.days(settings.logs_expiration_days),
                 ),
+                s3.LifecycleRule(
+                    id="expire-query-results",
+                    prefix=layout.QUERY_RESULTS,
+                    expiration=cdk.Duration.days(settings.query_results_expiration_days),
+                ),
                 self._housekeeping_rule(settings.noncurrent_version_expiration_days),
             ],
         )
@@ -143,8 +152,25 @@ class DataLake(cdk.Stack):
                 "whose data cannot be rebuilt from its sources.",
             )
 
+        self.queries = LakeQueries(
+            self,
+            "Queries",
+            environment=environment,
+            data_bucket=self.data_bucket,
+            scan_limit_gb=settings.query_scan_limit_gb,
+            removal_policy=removal_policy,
+        )
+
         cdk.CfnOutput(self, "DataBucketName", value=self.data_bucket.bucket_name)
         cdk.CfnOutput(self, "FeaturesBucketName", value=self.features_bucket.bucket_name)
+        cdk.CfnOutput(self, "GlueDatabaseName", value=self.queries.database_name)
+        cdk.CfnOutput(self, "AthenaWorkGroupName", value=self.queries.workgroup_name)
+        cdk.CfnOutput(self, "QueryPolicyArn", value=self.queries.query_policy.managed_policy_arn)
+        cdk.CfnOutput(
+            self,
+            "ResultsReaderPolicyArn",
+            value=self.queries.results_reader_policy.managed_policy_arn,
+        )
 
     def _housekeeping_rule(self, noncurrent_days: int) -> s3.LifecycleRule:
         """Expire superseded object versions and abandoned multipart uploads."""

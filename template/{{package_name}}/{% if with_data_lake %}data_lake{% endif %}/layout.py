@@ -8,6 +8,7 @@ Main bucket:
     logs/              application and job logs a team keeps next to its data (expire, see config)
     drift_reports/     one report per training run, comparing its features with the previous ones
     training_results/  one summary per training run: its metrics and where it wrote what
+    query_results/     Athena's query results, encrypted (expire, see config)
 
 Features bucket (versioned): features/<table>/latest.csv, one object version per training run.
 """
@@ -18,9 +19,18 @@ MODELS = "models/"
 LOGS = "logs/"
 DRIFT_REPORTS = "drift_reports/"
 TRAINING_RESULTS = "training_results/"
+QUERY_RESULTS = "query_results/"
 FEATURES = "features/"
 
 # The model the API serves: only the pipeline's import step writes it.
 SERVING_POINTER = f"{MODELS}latest.json"
 
-MAIN_BUCKET_PREFIXES = (RAW, PROCESSED, MODELS, LOGS, DRIFT_REPORTS, TRAINING_RESULTS)
+MAIN_BUCKET_PREFIXES = (
+    RAW,
+    PROCESSED,
+    MODELS,
+    LOGS,
+    DRIFT_REPORTS,
+    TRAINING_RESULTS,
+    QUERY_RESULTS,
+)

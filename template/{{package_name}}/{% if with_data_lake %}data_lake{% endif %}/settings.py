@@ -1,4 +1,4 @@
-"""Settings of the data lake: the buckets' lifecycle rules."""
+"""Settings of the data lake: the buckets' lifecycle rules and the Athena workgroup's limits."""
 
 from __future__ import annotations
 
@@ -22,6 +22,11 @@ class DataLakeSettings(Section):
     features_noncurrent_version_expiration_days: Days
     abort_incomplete_multipart_upload_days: Days
     access_logs_expiration_days: Days
+    # Athena cancels a query of the lake's workgroup that would scan more than this many GB
+    # (Athena bills $5 per TB scanned, so 10 GB cost at most 5 cents).
+    query_scan_limit_gb: int = Field(ge=1, le=100_000)
+    # Query results (query_results/) expire after this many days.
+    query_results_expiration_days: Days
 
 
 def defaults(environment: EnvironmentKind) -> dict[str, Any]:
@@ -34,4 +39,6 @@ def defaults(environment: EnvironmentKind) -> dict[str, Any]:
         "features_noncurrent_version_expiration_days": 180 if production else 30,
         "abort_incomplete_multipart_upload_days": 7,
         "access_logs_expiration_days": 365 if production else 30,
+        "query_scan_limit_gb": 100 if production else 10,
+        "query_results_expiration_days": 30 if production else 7,
     }

@@ -15,6 +15,7 @@ from constructs import Construct
 
 from ..compliance.nag import acknowledge_compliance, allow_wildcards
 from ..data_lake import layout
+from ..data_lake.catalog import LakeQueries
 from .settings import SourceTableSettings
 
 
@@ -40,6 +41,55 @@ def grant_export(
         arn = f"arn:{cdk.Stack.of(role).partition}:s3:::"
         _allow(role, ["s3:GetObject"], [f"{arn}{bucket}/{key}" for bucket, key in sources])
         _allow(role, ["s3:ListBucket"], [f"{arn}{b}" for b in sorted({b for b, _ in sources})])
+
+
+def grant_source_queries(
+    role: iam.IRole, *, data_bucket: s3.IBucket, lake_queries: LakeQueries
+) -> None:
+    """Export runs the team's source queries in the lake's workgroup: Athena writes the
+    Parquet under raw/ (granted above) and its own files under query_results/. What a query
+    reads outside the lake's database, the team grants beside its query (docs)."""
+    stack = cdk.Stack.of(role)
+    _allow(
+        role,
+        [
+            "athena:StartQueryExecution",
+            "athena:GetQueryExecution",
+            "athena:StopQueryExecution",
+            "athena:GetWorkGroup",
+        ],
+        [
+            stack.format_arn(
+                service="athena", resource="workgroup", resource_name=lake_queries.workgroup_name
+            )
+        ],
+    )
+    _allow(
+        role,
+        ["glue:GetDatabase", "glue:GetTable", "glue:GetPartition", "glue:GetPartitions"],
+        [
+            stack.format_arn(service="glue", resource="catalog"),
+            stack.format_arn(
+                service="glue", resource="database", resource_name=lake_queries.database_name
+            ),
+            stack.format_arn(
+                service="glue", resource="table", resource_name=f"{lake_queries.database_name}/*"
+            ),
+        ],
+    )
+    allow_wildcards(
+        role,
+        patterns=[r"Resource::arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/.*/\*"],
+        reason="A source query may read any table of the lake's database.",
+    )
+    _allow(role, ["s3:GetBucketLocation", "s3:ListBucket"], [data_bucket.bucket_arn])
+    _objects(
+        role,
+        data_bucket,
+        layout.QUERY_RESULTS,
+        ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"],
+        "Athena writes each query's result files under query_results/, named after the query.",
+    )
 
 
 def grant_training(

@@ -13,7 +13,9 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from .grants import grant_export, grant_import, grant_training
+from ..data_lake.catalog import LakeQueries
+from .catalog import lake_catalog
+from .grants import grant_export, grant_import, grant_source_queries, grant_training
 from .jobs import (
     LogRetention,
     invoke_step,
@@ -54,6 +56,7 @@ class Pipeline(cdk.Stack):
         workload_subnets: ec2.SubnetSelection,
         data_bucket: s3.IBucket,
         features_bucket: s3.IBucket,
+        lake_queries: LakeQueries,
         api_service: ecs.BaseService | None = None,
         removal_policy: cdk.RemovalPolicy,
         **kwargs: Any,
@@ -63,7 +66,16 @@ class Pipeline(cdk.Stack):
         network = jobs_network(self, vpc=vpc, subnets=workload_subnets)
         retention = LogRetention(days=settings.log_retention_days, removal_policy=removal_policy)
         environment = job_environment(
-            settings, data_bucket=data_bucket, features_bucket=features_bucket
+            settings,
+            data_bucket=data_bucket,
+            features_bucket=features_bucket,
+            lake_queries=lake_queries,
+        )
+        self.tables = lake_catalog(
+            self,
+            queries=lake_queries,
+            data_bucket=data_bucket,
+            source_tables=settings.source_tables,
         )
 
         export_tables = job_function(
@@ -80,6 +92,10 @@ class Pipeline(cdk.Stack):
         grant_export(
             export_tables.role, data_bucket=data_bucket, source_tables=settings.source_tables
         )
+        if any(table.query for table in settings.source_tables):
+            grant_source_queries(
+                export_tables.role, data_bucket=data_bucket, lake_queries=lake_queries
+            )
         export = invoke_step(
             self,
             "Export",

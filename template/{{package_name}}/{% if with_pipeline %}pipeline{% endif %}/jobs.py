@@ -23,6 +23,7 @@ from ..compliance.log_groups import log_group
 from ..compliance.nag import acknowledge_compliance
 from ..compliance.scanners import skip_checkov
 from ..constants import PROJECT_SLUG
+from ..data_lake.catalog import LakeQueries
 from .grants import acknowledge_inline_policy
 from .settings import FunctionSettings, PipelineSettings
 
@@ -41,6 +42,8 @@ NOT_RETRIED = [
     "NonNumericFeatureError",
     "TooFewRowsError",
     "SingleClassError",
+    "SourceQueryError",
+    "SourceQueryTimeoutError",
     "Sandbox.Timedout",
 ]
 # The actions of AWS's AWSLambdaVPCAccessExecutionRole policy: Lambda creates the function's
@@ -102,7 +105,11 @@ def jobs_network(scope: Construct, *, vpc: ec2.IVpc, subnets: ec2.SubnetSelectio
 
 
 def job_environment(
-    settings: PipelineSettings, *, data_bucket: s3.IBucket, features_bucket: s3.IBucket
+    settings: PipelineSettings,
+    *,
+    data_bucket: s3.IBucket,
+    features_bucket: s3.IBucket,
+    lake_queries: LakeQueries,
 ) -> dict[str, str]:
     """What every job reads (runtime/pipeline_jobs/settings.py), from the config."""
     environment = {
@@ -113,10 +120,17 @@ def job_environment(
         "PROMOTION_METRIC": settings.promotion_metric,
         "PROMOTION_THRESHOLD": str(settings.promotion_threshold),
         "POWERTOOLS_SERVICE_NAME": f"{PROJECT_SLUG}-pipeline",
+        "ATHENA_WORKGROUP": lake_queries.workgroup_name,
+        "ATHENA_DATABASE": lake_queries.database_name,
     }
     if settings.source_tables:
         environment["SOURCE_TABLES"] = json.dumps(
-            [{"name": table.name, "uri": table.uri} for table in settings.source_tables]
+            [
+                {"name": table.name, "query": table.query}
+                if table.query
+                else {"name": table.name, "uri": table.uri}
+                for table in settings.source_tables
+            ]
         )
     if settings.training_table:
         environment["TRAINING_TABLE"] = settings.training_table

@@ -38,7 +38,11 @@ class Column:
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name) or not _HIVE_TYPE.match(self.type):
-            raise ValueError(f"column {self.name!r} of type {self.type!r} is not valid for Glue")
+            raise ValueError(
+                f"column {self.name!r} of type {self.type!r}: a column name is lower-case "
+                "letters, digits and '_', its type one of string, bigint, double, boolean, "
+                "date, timestamp"
+            )
 
 
 @dataclass(frozen=True)
