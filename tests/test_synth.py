@@ -151,6 +151,46 @@ def test_data_lake(
         assert len(ssl_denials) == 3
 
 
+def test_lake_queries(
+    name: str, synthesized: dict[str, SynthReport], rendered_variants: dict[str, Rendered]
+) -> None:
+    """A Glue database and an enforced Athena workgroup per environment; with the pipeline,
+    a table for each thing it writes, partitions projected, and the named queries."""
+    variant = rendered_variants[name]
+    for environment in variant.answers["environments"]:
+        lake = synthesized[name].settings[environment]["data_lake"]
+        stack = synthesized[name].stack(variant.stage(environment), "DataLake")
+        (database,) = stack.resources("AWS::Glue::Database").values()
+        (workgroup,) = stack.resources("AWS::Athena::WorkGroup").values()
+        configuration = workgroup["Properties"]["WorkGroupConfiguration"]
+        assert configuration["EnforceWorkGroupConfiguration"] is True
+        assert configuration["BytesScannedCutoffPerQuery"] == lake["query_scan_limit_gb"] * 10**9
+        assert configuration["EngineVersion"]["SelectedEngineVersion"].startswith("Athena engine")
+        results = configuration["ResultConfiguration"]
+        assert "EncryptionOption" in results["EncryptionConfiguration"]
+        assert len(stack.resources("AWS::IAM::ManagedPolicy")) == 2
+        if not variant.answers["with_pipeline"]:
+            continue
+        pipeline = synthesized[name].stack(variant.stage(environment), "Pipeline")
+        tables = {
+            t["Properties"]["TableInput"]["Name"]: t["Properties"]
+            for t in pipeline.resources("AWS::Glue::Table").values()
+        }
+        assert {"training_results", "feature_drift", "runs", "predictions", "raw_iris"} <= set(
+            tables
+        )
+        for table in tables.values():
+            assert table["DatabaseName"] == database["Properties"]["DatabaseInput"]["Name"]
+            assert table["TableInput"]["StorageDescriptor"]["Columns"]
+        assert tables["raw_iris"]["TableInput"]["Parameters"]["projection.dt.type"] == "date"
+        queries = [
+            q["Properties"]["Name"] for q in pipeline.resources("AWS::Athena::NamedQuery").values()
+        ]
+        assert {"runs-leaderboard", "drift-by-feature-over-time", "predictions-of-a-run"} <= set(
+            queries
+        )
+
+
 @pytest.mark.parametrize("api_variant", WITH_API, ids=str)
 def test_api(
     api_variant: str,

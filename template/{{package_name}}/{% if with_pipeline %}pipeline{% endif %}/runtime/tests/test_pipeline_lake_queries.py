@@ -37,7 +37,7 @@ def create_view(connection: duckdb.DuckDBPyConnection, table: LakeTable, root: P
         source = f"read_json('{files}', format = 'newline_delimited', columns = {columns!r}"
     else:
         source = f"read_csv('{files}', header = true, columns = {columns!r}"
-    selected = ", ".join(f"\"{name}\"" for name in columns)
+    selected = ", ".join(f'"{name}"' for name in columns)
     if table.partition:
         # The partition's value is the part of the key its ${...} stands for.
         before, _, after = layout.partition(f"${{{table.partition.name}}}")
@@ -67,9 +67,12 @@ def two_runs(lake, job_env, lambda_context, iris_csv):
         Bucket=lake.source_bucket, Key="iris-2.csv", Body="\n".join([header, *changed]).encode()
     )
     job_env.setenv(
-        "SOURCE_TABLES", json.dumps([{"name": "iris", "uri": f"s3://{lake.source_bucket}/iris-2.csv"}])
+        "SOURCE_TABLES",
+        json.dumps([{"name": "iris", "uri": f"s3://{lake.source_bucket}/iris-2.csv"}]),
     )
-    second = export_tables.handler({"run_id": "run-2", "dataset_date": "2025-03-02"}, lambda_context)
+    second = export_tables.handler(
+        {"run_id": "run-2", "dataset_date": "2025-03-02"}, lambda_context
+    )
     import_model.handler(train_model.handler(second, lambda_context), lambda_context)
 
     # Batch predictions as scoring writes them (processed/predictions/<run_id>/), one part.
@@ -128,7 +131,7 @@ def test_drift_by_feature_returns_each_feature_of_each_report(sql, lake):
         assert latest[feature]["drifted"] == entry["drifted"]
     assert latest["sepal_length"]["drifted"] is True
     # Oldest run first within a feature; the first run had nothing to compare with.
-    first = [row for row in rows if row["feature"] == "sepal_length"][0]
+    first = next(row for row in rows if row["feature"] == "sepal_length")
     assert (first["run_id"], first["psi"]) == ("run-1", None)
 
 
