@@ -55,6 +55,10 @@ QUALIFIER = "hnb659fds"  # CDK's default bootstrap qualifier
 # Resource types that moto's CloudFormation does not implement: it skips them and completes the
 # stack. The smoke variant's stacks hold exactly these; docs/security.md says so.
 NOT_DEPLOYED_BY_MOTO = {
+    "AWS::Athena::NamedQuery",
+    "AWS::Athena::WorkGroup",
+    "AWS::Glue::Database",
+    "AWS::Glue::Table",
     "AWS::S3::BucketPolicy",
     "AWS::SNS::TopicPolicy",
 }
