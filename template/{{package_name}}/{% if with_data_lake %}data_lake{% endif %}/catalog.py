@@ -147,7 +147,7 @@ class LakeQueries(Construct):
         allow_wildcards(
             self.query_policy,
             patterns=[
-                r"Resource::arn:[^:]+:glue:[^:]+:[^:]+:table/[a-z0-9_]+/\*",
+                r"Resource::arn:.+:glue:.+:table/[a-z0-9_]+/\*",
                 r"Resource::.*\.Arn>/\*",
                 r"Resource::.*/query_results/\*",
             ],

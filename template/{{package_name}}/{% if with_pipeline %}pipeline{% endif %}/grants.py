@@ -79,7 +79,7 @@ def grant_source_queries(
     )
     allow_wildcards(
         role,
-        patterns=[r"Resource::arn:[^:]+:glue:[^:]+:[^:]+:table/[a-z0-9_]+/\*"],
+        patterns=[r"Resource::arn:.+:glue:.+:table/[a-z0-9_]+/\*"],
         reason="A source query may read any table of the lake's database.",
     )
     _allow(role, ["s3:GetBucketLocation", "s3:ListBucket"], [data_bucket.bucket_arn])
