@@ -74,7 +74,6 @@ class LakeQueries(Construct):
         environment: str,
         data_bucket: s3.IBucket,
         scan_limit_gb: int,
-        removal_policy: cdk.RemovalPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
@@ -88,15 +87,16 @@ class LakeQueries(Construct):
                 description=f"The data lake of {environment}: one table per thing it holds",
             ),
         )
-        self.database.apply_removal_policy(removal_policy)
         self.workgroup = athena.CfnWorkGroup(
             self,
             "WorkGroup",
             name=self.workgroup_name,
             description=f"SQL over the data lake of {environment}, with a scan limit per query",
             state="ENABLED",
-            # Deleting the stack deletes the saved queries with it only where data is disposable.
-            recursive_delete_option=removal_policy == cdk.RemovalPolicy.DESTROY,
+            # The catalog and the workgroup hold no data (that stays in the buckets), and their
+            # names are fixed: they go with their stack, saved queries and history too, so that
+            # the stack can be created again.
+            recursive_delete_option=True,
             work_group_configuration=athena.CfnWorkGroup.WorkGroupConfigurationProperty(
                 enforce_work_group_configuration=True,
                 publish_cloud_watch_metrics_enabled=True,
@@ -112,7 +112,6 @@ class LakeQueries(Construct):
                 ),
             ),
         )
-        self.workgroup.apply_removal_policy(removal_policy)
         workgroup_arn = stack.format_arn(
             service="athena", resource="workgroup", resource_name=self.workgroup_name
         )

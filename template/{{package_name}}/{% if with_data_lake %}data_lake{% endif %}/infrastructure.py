@@ -158,7 +158,6 @@ class DataLake(cdk.Stack):
             environment=environment,
             data_bucket=self.data_bucket,
             scan_limit_gb=settings.query_scan_limit_gb,
-            removal_policy=removal_policy,
         )
 
         cdk.CfnOutput(self, "DataBucketName", value=self.data_bucket.bucket_name)
