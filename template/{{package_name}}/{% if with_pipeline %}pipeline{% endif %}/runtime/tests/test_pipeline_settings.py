@@ -49,6 +49,21 @@ def test_reads_every_variable():
     assert (settings.api_cluster_name, settings.api_service_name) == ("cluster", "service")
 
 
+def test_a_source_table_may_be_a_query():
+    settings = Settings.from_env(
+        {
+            **BASE,
+            "SOURCE_TABLES": '[{"name": "orders", "query": "SELECT * FROM sales.orders"}]',
+            "ATHENA_WORKGROUP": "team-dev",
+            "ATHENA_DATABASE": "team_dev",
+        }
+    )
+    assert settings.source_tables == (
+        SourceTable(name="orders", query="SELECT * FROM sales.orders"),
+    )
+    assert (settings.athena_workgroup, settings.athena_database) == ("team-dev", "team_dev")
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
@@ -60,6 +75,10 @@ def test_reads_every_variable():
         ({"SOURCE_TABLES": '[{"name": "a/b", "uri": "sample://iris"}]'}, "table name"),
         ({"SOURCE_TABLES": '[{"name": "x", "uri": "https://example.com/x.csv"}]'}, "must be"),
         ({"SOURCE_TABLES": '[{"name": "x", "uri": "sample://../settings"}]'}, "must be"),
+        (
+            {"SOURCE_TABLES": '[{"name": "x", "uri": "sample://iris", "query": "SELECT 1"}]'},
+            "a uri or a query, not both",
+        ),
         (
             {
                 "SOURCE_TABLES": '[{"name": "x", "uri": "sample://iris"},'
