@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,13 +60,12 @@ class FakeLambdaContext:
         return self.remaining_millis
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def lambda_context() -> FakeLambdaContext:
     return FakeLambdaContext()
 
 
-@pytest.fixture
-def job_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+def set_job_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """The environment the CDK stack sets, with every optional variable unset."""
     for name in OPTIONAL_SETTINGS:
         monkeypatch.delenv(name, raising=False)
@@ -75,6 +75,12 @@ def job_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setenv("DATA_BUCKET", DATA_BUCKET)
     monkeypatch.setenv("FEATURES_BUCKET", FEATURES_BUCKET)
+
+
+@pytest.fixture
+def job_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """The environment the CDK stack sets, with every optional variable unset."""
+    set_job_env(monkeypatch)
     return monkeypatch
 
 
@@ -100,8 +106,8 @@ class Lake:
         return json.loads(self.read(key, bucket))
 
 
-@pytest.fixture
-def lake(job_env: pytest.MonkeyPatch) -> Iterator[Lake]:
+@contextmanager
+def moto_lake() -> Iterator[Lake]:
     """Moto S3 with the data bucket, the versioned features bucket and a team's bucket."""
     with mock_aws():
         client = boto3.client("s3", region_name=REGION)
@@ -115,6 +121,23 @@ def lake(job_env: pytest.MonkeyPatch) -> Iterator[Lake]:
 
 
 @pytest.fixture
+def lake(job_env: pytest.MonkeyPatch) -> Iterator[Lake]:
+    """Moto S3 with the data bucket, the versioned features bucket and a team's bucket."""
+    with moto_lake() as fresh:
+        yield fresh
+
+
+@pytest.fixture(scope="module")
+def module_lake() -> Iterator[tuple[Lake, pytest.MonkeyPatch]]:
+    """The same lake and job environment, shared by the tests of one module that only read
+    what its setup wrote."""
+    with pytest.MonkeyPatch.context() as environment:
+        set_job_env(environment)
+        with moto_lake() as fresh:
+            yield fresh, environment
+
+
+@pytest.fixture(scope="session")
 def iris_csv() -> str:
     """The iris sample shipped in the image, as text."""
     from pipeline_jobs.export_tables import SAMPLE_DATA

@@ -48,10 +48,11 @@ def create_view(connection: duckdb.DuckDBPyConnection, table: LakeTable, root: P
     )
 
 
-@pytest.fixture
-def two_runs(lake, job_env, lambda_context, iris_csv):
+@pytest.fixture(scope="module")
+def lake_of_two_runs(module_lake, lambda_context, iris_csv):
     """Run 1 trains on the iris sample; run 2, a day later, on the same rows with one feature
     shifted and every tenth label swapped, so it scores worse and drifts."""
+    lake, job_env = module_lake
     first = export_tables.handler({"run_id": "run-1", "dataset_date": "2025-03-01"}, lambda_context)
     import_model.handler(train_model.handler(first, lambda_context), lambda_context)
 
@@ -85,12 +86,13 @@ def two_runs(lake, job_env, lambda_context, iris_csv):
         Key="processed/predictions/run-2/part-0.json",
         Body=lake_tables.json_lines(lake_tables.PREDICTIONS, predictions),
     )
-    return first, second
+    return lake
 
 
-@pytest.fixture
-def sql(lake, two_runs, tmp_path: Path):
+@pytest.fixture(scope="module")
+def sql(lake_of_two_runs, tmp_path_factory: pytest.TempPathFactory):
     """DuckDB over a copy of the data bucket, with a view per table of the catalog."""
+    lake, tmp_path = lake_of_two_runs, tmp_path_factory.mktemp("data-bucket")
     for key in lake.keys(lake.data_bucket):
         path = tmp_path / key
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -110,7 +112,8 @@ def run(connection, name: str, *parameters: str) -> list[dict]:
     return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
 
 
-def test_the_leaderboard_ranks_the_runs_by_accuracy(sql, lake):
+def test_the_leaderboard_ranks_the_runs_by_accuracy(sql, lake_of_two_runs):
+    lake = lake_of_two_runs
     board = run(sql, "runs-leaderboard")
 
     assert [(row["rank"], row["run_id"]) for row in board] == [(1, "run-1"), (2, "run-2")]
@@ -120,7 +123,8 @@ def test_the_leaderboard_ranks_the_runs_by_accuracy(sql, lake):
         assert row["drift_status"] == result["drift_status"]
 
 
-def test_drift_by_feature_returns_each_feature_of_each_report(sql, lake):
+def test_drift_by_feature_returns_each_feature_of_each_report(sql, lake_of_two_runs):
+    lake = lake_of_two_runs
     rows = run(sql, "drift-by-feature-over-time")
 
     report = lake.read_json("drift_reports/run-2.json")
@@ -155,7 +159,8 @@ def test_every_named_query_is_tested():
     assert {q.name for q in lake_tables.named_queries([RAW_IRIS.name])} == tested
 
 
-def test_the_catalogued_objects_hold_exactly_the_tables_columns(lake, two_runs):
+def test_the_catalogued_objects_hold_exactly_the_tables_columns(lake_of_two_runs):
+    lake = lake_of_two_runs
     for table in (lake_tables.TRAINING_RESULTS, lake_tables.FEATURE_DRIFT):
         keys = lake.keys(lake.data_bucket, table.prefix)
         assert len(keys) == 2
