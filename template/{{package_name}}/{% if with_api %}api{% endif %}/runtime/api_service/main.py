@@ -21,10 +21,18 @@ from fastapi.responses import JSONResponse
 from starlette.middleware.base import RequestResponseEndpoint
 from starlette.responses import Response
 
+from api_service import model_format
 from api_service.logging_config import configure_logging
 from api_service.model_store import LoadedModel, ModelStore
-from api_service.prediction import feature_errors, predict
-from api_service.schemas import ModelInfo, PredictRequest, PredictResponse
+from api_service.prediction import feature_errors, predict, predict_rows
+from api_service.schemas import (
+    BatchPredictRequest,
+    BatchPredictResponse,
+    ModelInfo,
+    PredictRequest,
+    PredictResponse,
+    RunSummary,
+)
 from api_service.settings import Settings
 
 access_logger = logging.getLogger("api_service.access")
@@ -104,6 +112,39 @@ def create_app(
         if errors:
             raise HTTPException(status_code=422, detail=errors)
         return predict(model, body.features)
+
+    @app.post(
+        "/predict/batch",
+        tags=["model"],
+        responses={503: {"description": "No model promoted yet."}},
+    )
+    def predict_batch(
+        body: BatchPredictRequest, model: Annotated[LoadedModel, Depends(require_model)]
+    ) -> BatchPredictResponse:
+        """Predict up to 1000 rows in one call; each row as POST /predict takes it."""
+        errors = []
+        for index, row in enumerate(body.rows):
+            for error in feature_errors(row, model.metadata.features):
+                errors.append({**error, "loc": ["body", "rows", index, *error["loc"][2:]]})
+        if errors:
+            raise HTTPException(status_code=422, detail=errors)
+        return BatchPredictResponse(
+            run_id=model.metadata.run_id, predictions=predict_rows(model, body.rows)
+        )
+
+    @app.get("/runs", tags=["model"])
+    def runs(request: Request) -> list[RunSummary]:
+        """The registry's runs, best first by their promotion metric; the champion marked."""
+        store: ModelStore = request.app.state.model_store
+        records = model_format.ranked(model_format.read_runs(store.s3, store.bucket))
+        return [
+            RunSummary(
+                **{key: value for key, value in record.items() if key in RunSummary.model_fields},
+                reason=(record.get("decision") or {}).get("reason"),
+                champion=record.get("state") == "champion",
+            )
+            for record in records
+        ]
 
     return app
 

@@ -51,6 +51,14 @@ class ModelStore:
         self._checked_at: float | None = None
 
     @property
+    def s3(self) -> Any:
+        return self._s3
+
+    @property
+    def bucket(self) -> str:
+        return self._bucket
+
+    @property
     def model(self) -> LoadedModel | None:
         """The loaded model, without checking for a newer one."""
         return self._model
@@ -94,7 +102,11 @@ class ModelStore:
                         "models/latest.json is gone; still serving run %s", loaded.pointer.run_id
                     )
                 return
-            if loaded is not None and loaded.pointer.run_id == pointer.run_id:
+            if (
+                loaded is not None
+                and loaded.pointer.run_id == pointer.run_id
+                and loaded.pointer.model_sha256 == pointer.model_sha256
+            ):
                 # The same run promoted again: only promoted_at changes.
                 self._model = replace(loaded, pointer=pointer)
                 return
@@ -117,5 +129,6 @@ class ModelStore:
         # Loads the run the pointer we read names (rather than model_format.load_promoted_model,
         # which reads the pointer again), so the estimator, its metadata and the promoted_at
         # shown by /model always belong to the same run.
-        estimator, metadata = model_format.load_model(self._s3, self._bucket, pointer.run_id)
+        # load_model checks the file's SHA-256 against the pointer before unpickling it.
+        estimator, metadata = model_format.load_model(self._s3, self._bucket, pointer)
         return LoadedModel(estimator=estimator, metadata=metadata, pointer=pointer)

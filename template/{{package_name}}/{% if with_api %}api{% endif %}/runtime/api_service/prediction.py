@@ -39,23 +39,37 @@ def feature_errors(features: Mapping[str, float], expected: Sequence[str]) -> li
 
 
 def predict(model: LoadedModel, features: Mapping[str, float]) -> PredictResponse:
-    """Predict one row whose features have passed ``feature_errors``.
+    """Predict one row whose features have passed ``feature_errors``."""
+    [answer] = predict_rows(model, [features])
+    return answer
 
-    The row is built in the order of metadata.features, the column order the model was fitted on.
+
+def predict_rows(model: LoadedModel, rows: Sequence[Mapping[str, float]]) -> list[PredictResponse]:
+    """Predict rows whose features have passed ``feature_errors``, in one call to the model.
+
+    The rows are built in the order of metadata.features, the column order the model was
+    fitted on. The pipeline's batch scoring (pipeline_jobs/score_batch.py) does the same.
     """
-    row = np.array([[features[name] for name in model.metadata.features]], dtype=float)
-    estimator = model.estimator
-    prediction = estimator.predict(row)[0]
-    probabilities = None
-    if hasattr(estimator, "predict_proba"):
-        # predict_proba's columns follow estimator.classes_.
-        scores = estimator.predict_proba(row)[0]
-        probabilities = {
-            str(label): float(score)
-            for label, score in zip(estimator.classes_, scores, strict=True)
-        }
-    return PredictResponse(
-        prediction=str(prediction),
-        probabilities=probabilities,
-        run_id=model.metadata.run_id,
+    matrix = np.array(
+        [[row[name] for name in model.metadata.features] for row in rows], dtype=float
     )
+    estimator = model.estimator
+    predictions = estimator.predict(matrix)
+    scores = estimator.predict_proba(matrix) if hasattr(estimator, "predict_proba") else None
+    answers = []
+    for index, prediction in enumerate(predictions):
+        probabilities = None
+        if scores is not None:
+            # predict_proba's columns follow estimator.classes_.
+            probabilities = {
+                str(label): float(score)
+                for label, score in zip(estimator.classes_, scores[index], strict=True)
+            }
+        answers.append(
+            PredictResponse(
+                prediction=str(prediction),
+                probabilities=probabilities,
+                run_id=model.metadata.run_id,
+            )
+        )
+    return answers

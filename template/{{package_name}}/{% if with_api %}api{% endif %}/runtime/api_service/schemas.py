@@ -9,6 +9,8 @@ from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, Strict
 # A JSON number that is neither NaN nor infinite. Strict: "5.1" (a string) and true are
 # rejected rather than silently turned into 5.1 and 1.0.
 FeatureValue = Annotated[float, Strict(), AllowInfNan(False)]
+# POST /predict/batch answers within a request's time; the batch scoring job takes files.
+MAX_BATCH_ROWS = 1000
 
 
 class PredictRequest(BaseModel):
@@ -35,6 +37,18 @@ class PredictRequest(BaseModel):
     )
 
 
+class BatchPredictRequest(BaseModel):
+    """Rows to predict in one call: up to MAX_BATCH_ROWS; larger files go to batch scoring."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rows: list[dict[str, FeatureValue]] = Field(
+        min_length=1,
+        max_length=MAX_BATCH_ROWS,
+        description="One object per row: feature name to value, as POST /predict takes.",
+    )
+
+
 class PredictResponse(BaseModel):
     """The model's answer for one row."""
 
@@ -43,6 +57,28 @@ class PredictResponse(BaseModel):
         description="Probability of each class, or null for a model without predict_proba."
     )
     run_id: str = Field(description="The pipeline run that trained the model.")
+
+
+class BatchPredictResponse(BaseModel):
+    """The model's answers, one per row and in the rows' order."""
+
+    run_id: str = Field(description="The pipeline run that trained the model.")
+    predictions: list[PredictResponse]
+
+
+class RunSummary(BaseModel):
+    """One run of the registry, as the leaderboard shows it."""
+
+    run_id: str
+    state: str = Field(description="running, candidate, pending_approval, champion, ...")
+    metric: str | None = None
+    value: float | None = None
+    metrics: dict[str, float] = Field(default_factory=dict)
+    dataset_date: str | None = None
+    drift_status: str | None = None
+    created_at: str | None = None
+    reason: str | None = Field(default=None, description="Why it was promoted or not.")
+    champion: bool = False
 
 
 class ModelInfo(BaseModel):

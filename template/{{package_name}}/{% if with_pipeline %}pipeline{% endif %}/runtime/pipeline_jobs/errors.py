@@ -56,3 +56,11 @@ class SourceQueryError(PipelineError):
 
 class SourceQueryTimeoutError(PipelineError):
     """A source table's query did not finish within the export step's time; it was stopped."""
+
+
+class RunExistsError(PipelineError):
+    """A run was started with the id of an earlier run: run ids are never reused."""
+
+
+class RunInProgressError(PipelineError):
+    """Another execution holds the pipeline: one runs at a time."""

@@ -1,36 +1,53 @@
-"""Import step: promote a run's model when its metric passes the threshold.
+"""The registry step of the pipeline: claim a run, decide on its model, wait for approval,
+release the pipeline. One Lambda function; the event's ``action`` says which.
 
-Input: the training step's output; only ``run_id`` is read, because the decision uses the
-metrics stored in models/<run_id>/metadata.json (the same metadata the API serves), which
-also exist when training ran as a Fargate task that returned nothing to Step Functions.
+- ``claim`` (first step): take the pipeline's lock and register the run; a second start
+  while a run holds the lock fails with RunInProgressError, a reused run id with
+  RunExistsError. Input ``{"run_id", "execution", ...}``; output: the input.
+- ``evaluate`` (the default, after training): record the run's metrics, drift and data
+  version in the registry, publish its drift, and decide. A run is promoted only when it
+  reaches the floor (PROMOTION_THRESHOLD) and beats the champion by PROMOTION_MARGIN, and,
+  when DRIFT_BLOCKS_PROMOTION is on, its features did not drift. In manual mode a run that
+  passes waits for approval instead. Output:
 
-    {"run_id": "20250301T120000Z-3f9a1c", ...}
+      {"promoted", "needs_approval", "run_id", "metric", "value", "threshold", "margin",
+       "previous_run_id", "champion_value", "reason", "promoted_at", "api_rollout"}
 
-Output when promoted:
-
-    {"promoted": true, "run_id", "metric", "value", "threshold", "previous_run_id",
-     "promoted_at", "api_rollout": {"cluster", "service", "deployment_id"} | null}
-
-Output when not promoted (the serving pointer is left as it was):
-
-    {"promoted": false, "run_id", "metric", "value", "threshold", "previous_run_id",
-     "reason"}
+- ``await_approval``: keep the execution's task token for the models command and tell the
+  notification topic that the run waits.
+- ``release`` (last step, also after a failure): give the lock back; ``failed: true`` marks
+  the run failed.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
-from pipeline_jobs import model_format, storage
-from pipeline_jobs.errors import ConfigurationError, RunNotFoundError
+from pipeline_jobs import model_format, registry, storage
+from pipeline_jobs.errors import ConfigurationError, RunExistsError, RunNotFoundError
 from pipeline_jobs.observability import logger, tracer
 from pipeline_jobs.runs import validate_run_id
 from pipeline_jobs.settings import Settings
+
+DRIFT_METRIC_NAME = "DriftDetected"
+PIPELINE = "pipeline"
+
+
+@dataclass(frozen=True)
+class Clients:
+    """The AWS clients of the step; all but S3 are made only when needed."""
+
+    s3: Any
+    ecs: Callable[[], Any] = lambda: boto3.client("ecs")
+    sns: Callable[[], Any] = lambda: boto3.client("sns")
+    cloudwatch: Callable[[], Any] = lambda: boto3.client("cloudwatch")
 
 
 def read_run_metadata(s3: Any, bucket: str, run_id: str) -> model_format.ModelMetadata:
@@ -53,15 +70,68 @@ def roll_api(ecs: Any, cluster: str, service: str) -> dict[str, Any]:
     return {"cluster": cluster, "service": service, "deployment_id": primary}
 
 
-@tracer.capture_method
-def import_run(
-    run_id: str, settings: Settings, s3: Any, ecs_client: Callable[[], Any]
-) -> dict[str, Any]:
-    """Promote ``run_id`` if its metric passes the threshold; roll the API if configured.
+def notify(settings: Settings, clients: Clients, subject: str, message: dict[str, Any]) -> None:
+    if settings.notification_topic_arn:
+        clients.sns().publish(
+            TopicArn=settings.notification_topic_arn,
+            Subject=subject[:100],
+            Message=json.dumps(message, indent=2, sort_keys=True),
+        )
 
-    ``ecs_client`` is only called when a promotion needs the API rolled.
-    """
-    metadata = read_run_metadata(s3, settings.data_bucket, run_id)
+
+def publish_drift(
+    settings: Settings, clients: Clients, run_id: str, status: str | None, drifted: list[str]
+) -> None:
+    """The drift of a run as a metric (1: drift detected, 0: none) and, on drift, a message."""
+    if settings.metric_namespace:
+        clients.cloudwatch().put_metric_data(
+            Namespace=settings.metric_namespace,
+            MetricData=[
+                {
+                    "MetricName": DRIFT_METRIC_NAME,
+                    "Dimensions": [{"Name": "Environment", "Value": settings.environment or "-"}],
+                    "Value": 1.0 if status == "drift_detected" else 0.0,
+                    "Unit": "Count",
+                }
+            ],
+        )
+    if status == "drift_detected":
+        notify(
+            settings,
+            clients,
+            f"Drift in the features of run {run_id}",
+            {
+                "run_id": run_id,
+                "drifted_features": drifted,
+                "blocks_promotion": (settings.drift_blocks_promotion),
+            },
+        )
+
+
+def decide(
+    settings: Settings, value: float, champion_value: float | None, drift_status: str | None
+) -> str | None:
+    """Why the run is not promoted, or None when it may be."""
+    metric, floor, margin = settings.promotion_metric, settings.promotion_threshold, None
+    if value < floor:
+        return f"{metric} {value} is below the promotion threshold {floor}"
+    if champion_value is not None:
+        margin = settings.promotion_margin
+        if value < champion_value + margin or (margin == 0 and value == champion_value):
+            return (
+                f"{metric} {value} does not beat the champion's {champion_value} "
+                f"by the margin {margin}"
+            )
+    if settings.drift_blocks_promotion and drift_status == "drift_detected":
+        return "its features drifted and pipeline.drift_blocks_promotion is on"
+    return None
+
+
+@tracer.capture_method
+def evaluate_run(run_id: str, settings: Settings, clients: Clients) -> dict[str, Any]:
+    """Record the run in the registry and promote it, reject it, or make it wait."""
+    s3, bucket = clients.s3, settings.data_bucket
+    metadata = read_run_metadata(s3, bucket, run_id)
     metric = settings.promotion_metric
     if metric not in metadata.metrics:
         raise ConfigurationError(
@@ -69,30 +139,150 @@ def import_run(
             f"{sorted(metadata.metrics)}"
         )
     value = metadata.metrics[metric]
-    current = model_format.read_pointer(s3, settings.data_bucket)
+    training = registry.read(s3, bucket, storage.training_result_key(run_id))
+    drift = registry.read(s3, bucket, storage.drift_report_key(run_id))
+    drift_status = drift.body.get("status") if drift else None
+    if registry.read(s3, bucket, model_format.run_record_key(run_id)) is None:
+        registry.register_run(s3, bucket, run_id, trigger="import")
+    registry.update_run(
+        s3,
+        bucket,
+        run_id,
+        lambda record: {
+            **record,
+            "state": registry.CANDIDATE,
+            "metric": metric,
+            "value": value,
+            "metrics": metadata.metrics,
+            "trained_at": metadata.trained_at,
+            "dataset_date": metadata.extra.get("dataset_date"),
+            "data_version": {
+                "features_key": metadata.extra.get("features_key"),
+                "features_version_id": metadata.extra.get("features_version_id"),
+            },
+            "parameters": {
+                "algorithm": metadata.algorithm,
+                "target": metadata.target,
+                "features": metadata.features,
+                "training_rows": metadata.training_rows,
+            },
+            "drift_status": drift_status,
+            "model_sha256": metadata.model_sha256,
+            "model_version_id": metadata.model_version_id,
+            "training_result_key": storage.training_result_key(run_id) if training else None,
+        },
+    )
+    publish_drift(
+        settings,
+        clients,
+        run_id,
+        drift_status,
+        drift.body.get("drifted_features", []) if drift else [],
+    )
+
+    champion = model_format.read_pointer(s3, bucket)
+    champion_value = None
+    if champion is not None and champion.run_id != run_id:
+        champion_value = read_run_metadata(s3, bucket, champion.run_id).metrics.get(metric)
     decision: dict[str, Any] = {
         "run_id": run_id,
         "metric": metric,
         "value": value,
         "threshold": settings.promotion_threshold,
-        "previous_run_id": current.run_id if current else None,
+        "margin": settings.promotion_margin,
+        "previous_run_id": champion.run_id if champion else None,
+        "champion_value": champion_value,
+        "drift_status": drift_status,
+        "needs_approval": False,
     }
-    if value < settings.promotion_threshold:
-        reason = f"{metric} {value} is below the promotion threshold {settings.promotion_threshold}"
+    reason = decide(settings, value, champion_value, drift_status)
+    if reason is not None:
+        registry.set_state(s3, bucket, run_id, registry.REJECTED, reason, PIPELINE)
         logger.info("run not promoted", extra={"reason": reason})
         return {"promoted": False, **decision, "reason": reason}
+    if settings.promotion_mode == "manual":
+        reason = "passes the promotion rules; promotion is manual in this environment"
+        registry.set_state(s3, bucket, run_id, registry.PENDING_APPROVAL, reason, PIPELINE)
+        return {"promoted": False, **decision, "needs_approval": True, "reason": reason}
 
-    pointer = model_format.promote(s3, settings.data_bucket, run_id)
+    reason = (
+        f"{metric} {value} beats the champion's {champion_value}"
+        if champion_value is not None
+        else f"{metric} {value} reaches the threshold {settings.promotion_threshold}"
+    )
+    pointer = registry.promote_run(s3, bucket, run_id, by=PIPELINE, reason=reason)
     logger.info("run promoted", extra={"metric": metric, "value": value})
-    rollout = None
-    if settings.api_cluster_name and settings.api_service_name:
-        rollout = roll_api(ecs_client(), settings.api_cluster_name, settings.api_service_name)
     return {
         "promoted": True,
         **decision,
+        "reason": reason,
         "promoted_at": pointer.promoted_at,
-        "api_rollout": rollout,
+        "api_rollout": roll_if_configured(settings, clients),
     }
+
+
+def roll_if_configured(settings: Settings, clients: Clients) -> dict[str, Any] | None:
+    if settings.api_cluster_name and settings.api_service_name:
+        return roll_api(clients.ecs(), settings.api_cluster_name, settings.api_service_name)
+    return None
+
+
+def claim(event: Mapping[str, Any], settings: Settings, s3: Any) -> dict[str, Any]:
+    """Take the pipeline for the run and register it; the output is the step's input."""
+    run_id = run_id_from_event(event)
+    execution = str(event.get("execution", ""))
+    registry.acquire_lock(s3, settings.data_bucket, run_id, execution, settings.lock_seconds)
+    try:
+        registry.register_run(
+            s3,
+            settings.data_bucket,
+            run_id,
+            execution=execution,
+            trigger=event.get("trigger", "manual"),
+        )
+    except RunExistsError:
+        existing = registry.read_run(s3, settings.data_bucket, run_id).body
+        if not execution or existing.get("execution") != execution:
+            registry.release_lock(s3, settings.data_bucket, run_id)
+            raise
+        # The same execution again: Step Functions retried this step.
+    return {key: value for key, value in event.items() if key not in ("action", "execution")}
+
+
+def await_approval(
+    event: Mapping[str, Any], settings: Settings, clients: Clients
+) -> dict[str, Any]:
+    run_id = run_id_from_event(event)
+    token = event.get("task_token")
+    if not isinstance(token, str) or not token:
+        raise ConfigurationError("await_approval needs the execution's task_token")
+    registry.store_approval_token(clients.s3, settings.data_bucket, run_id, token)
+    notify(
+        settings,
+        clients,
+        f"Run {run_id} waits for approval",
+        {
+            "run_id": run_id,
+            "approve": f"{settings.models_command} approve {run_id}",
+            "reject": f"{settings.models_command} reject {run_id}",
+        },
+    )
+    return {"run_id": run_id, "waiting": True}
+
+
+def release(event: Mapping[str, Any], settings: Settings, s3: Any) -> dict[str, Any]:
+    run_id = run_id_from_event(event)
+    if event.get("failed"):
+        try:
+            record = registry.read_run(s3, settings.data_bucket, run_id).body
+        except RunNotFoundError:
+            record = {}
+        if record.get("state") in (registry.RUNNING, registry.CANDIDATE, registry.PENDING_APPROVAL):
+            error = event.get("error") or {}
+            reason = f"the execution failed: {error.get('Error', 'unknown error')}"
+            registry.set_state(s3, settings.data_bucket, run_id, registry.FAILED, reason, PIPELINE)
+    released = registry.release_lock(s3, settings.data_bucket, run_id)
+    return {"run_id": run_id, "released": released}
 
 
 def run_id_from_event(event: Mapping[str, Any] | None) -> str:
@@ -105,7 +295,18 @@ def run_id_from_event(event: Mapping[str, Any] | None) -> str:
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any] | None, context: LambdaContext) -> dict[str, Any]:
-    """Lambda entry point of the import step."""
-    run_id = run_id_from_event(event)
-    logger.append_keys(run_id=run_id)
-    return import_run(run_id, Settings.from_env(), boto3.client("s3"), lambda: boto3.client("ecs"))
+    """Lambda entry point of the registry step."""
+    event = event or {}
+    settings = Settings.from_env()
+    s3 = boto3.client("s3")
+    action = event.get("action", "evaluate")
+    logger.append_keys(run_id=event.get("run_id"), action=action)
+    if action == "claim":
+        return claim(event, settings, s3)
+    if action == "await_approval":
+        return await_approval(event, settings, Clients(s3=s3))
+    if action == "release":
+        return release(event, settings, s3)
+    if action == "evaluate":
+        return evaluate_run(run_id_from_event(event), settings, Clients(s3=s3))
+    raise ConfigurationError(f"unknown action {action!r}: claim, evaluate, await_approval, release")

@@ -13,7 +13,15 @@ Every job reads the same variables, so one ``Settings`` object describes them al
     TRAINING_TABLE        optional  which exported table to train on; default: the first one
     MIN_TRAINING_ROWS     optional  fewer data rows than this fail the training; default 30
     PROMOTION_METRIC      optional  metric compared with the threshold; default "accuracy"
-    PROMOTION_THRESHOLD   optional  a run is promoted when metric >= threshold; default 0.8
+    PROMOTION_THRESHOLD   optional  the floor: no run below it is promoted; default 0.8
+    PROMOTION_MARGIN      optional  how much a run must beat the champion by; default 0
+    PROMOTION_MODE        optional  auto (promote) or manual (wait for approval); default auto
+    DRIFT_BLOCKS_PROMOTION optional "true": a run whose features drifted is not promoted
+    LOCK_SECONDS          optional  how long a run may hold the pipeline; default 86400
+    NOTIFICATION_TOPIC_ARN optional the topic told of drift and of runs awaiting approval
+    METRIC_NAMESPACE      optional  CloudWatch namespace of the drift metric (with ENVIRONMENT)
+    ENVIRONMENT           optional  the environment's name, the drift metric's dimension
+    MODELS_COMMAND        optional  how the team runs the models command, for notifications
     API_CLUSTER_NAME      optional  ECS cluster of the prediction API (set only when it exists)
     API_SERVICE_NAME      optional  ECS service of the prediction API (set with the cluster)
 
@@ -83,6 +91,14 @@ class Settings:
     min_training_rows: int = 30
     promotion_metric: str = "accuracy"
     promotion_threshold: float = 0.8
+    promotion_margin: float = 0.0
+    promotion_mode: str = "auto"
+    drift_blocks_promotion: bool = False
+    lock_seconds: int = 86400
+    notification_topic_arn: str | None = None
+    metric_namespace: str | None = None
+    environment: str | None = None
+    models_command: str = "models"
     api_cluster_name: str | None = None
     api_service_name: str | None = None
     athena_workgroup: str | None = None
@@ -110,6 +126,9 @@ class Settings:
                 "set both API_CLUSTER_NAME and API_SERVICE_NAME, or neither of them"
             )
         feature_columns = optional("FEATURE_COLUMNS")
+        mode = optional("PROMOTION_MODE") or "auto"
+        if mode not in ("auto", "manual"):
+            raise ConfigurationError(f"PROMOTION_MODE must be auto or manual, got {mode!r}")
         return cls(
             data_bucket=required("DATA_BUCKET"),
             features_bucket=required("FEATURES_BUCKET"),
@@ -128,6 +147,16 @@ class Settings:
             promotion_threshold=_parse_number(
                 "PROMOTION_THRESHOLD", optional("PROMOTION_THRESHOLD"), 0.8, float
             ),
+            promotion_margin=_parse_number(
+                "PROMOTION_MARGIN", optional("PROMOTION_MARGIN"), 0.0, float
+            ),
+            promotion_mode=mode,
+            drift_blocks_promotion=(optional("DRIFT_BLOCKS_PROMOTION") or "").lower() == "true",
+            lock_seconds=_parse_number("LOCK_SECONDS", optional("LOCK_SECONDS"), 86400, int),
+            notification_topic_arn=optional("NOTIFICATION_TOPIC_ARN"),
+            metric_namespace=optional("METRIC_NAMESPACE"),
+            environment=optional("ENVIRONMENT"),
+            models_command=optional("MODELS_COMMAND") or "models",
             api_cluster_name=cluster,
             api_service_name=service,
             athena_workgroup=optional("ATHENA_WORKGROUP"),
