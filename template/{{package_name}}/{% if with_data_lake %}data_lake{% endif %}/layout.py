@@ -9,6 +9,8 @@ Main bucket:
     drift_reports/     one report per training run, comparing its features with the previous ones
     training_results/  one summary per training run: its metrics and where it wrote what
     query_results/     Athena's query results, encrypted (expire, see config)
+    registry/          the registry of runs: registry/runs/<run_id>.json, the pipeline's lock
+                       and the task tokens of runs waiting for approval
 
 Features bucket (versioned): features/<table>/latest.csv, one object version per training run.
 """
@@ -21,6 +23,10 @@ DRIFT_REPORTS = "drift_reports/"
 TRAINING_RESULTS = "training_results/"
 QUERY_RESULTS = "query_results/"
 FEATURES = "features/"
+REGISTRY = "registry/"
+REGISTRY_RUNS = f"{REGISTRY}runs/"
+# Batch scoring's output: processed/predictions/<run_id>/<batch>/predictions.csv + manifest.json
+PREDICTIONS = f"{PROCESSED}predictions/"
 
 # The model the API serves: only the pipeline's import step writes it.
 SERVING_POINTER = f"{MODELS}latest.json"
@@ -33,4 +39,5 @@ MAIN_BUCKET_PREFIXES = (
     DRIFT_REPORTS,
     TRAINING_RESULTS,
     QUERY_RESULTS,
+    REGISTRY,
 )

@@ -11,6 +11,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from ..compliance.nag import acknowledge_compliance, allow_wildcards
@@ -106,8 +107,22 @@ def grant_training(
         "Training reads the run's manifest and the exact version of the table it lists, "
         "both named per run under raw/.",
     )
+    _write_once(
+        role,
+        data_bucket,
+        layout.MODELS,
+        "Training writes models/<run_id>/model.joblib and metadata.json once each, named per "
+        "run; S3 refuses to overwrite them (If-None-Match is required).",
+    )
+    # A retried training reads back what its first attempt wrote.
+    _objects(
+        role,
+        data_bucket,
+        layout.MODELS,
+        ["s3:GetObject"],
+        "Training reads back models/<run_id>/ when a retried attempt finds it written.",
+    )
     for prefix, what in (
-        (layout.MODELS, "models/<run_id>/"),
         (layout.DRIFT_REPORTS, "drift_reports/<run_id>.json"),
         (layout.TRAINING_RESULTS, "training_results/<run_id>.json"),
     ):
@@ -118,11 +133,15 @@ def grant_training(
             ["s3:PutObject"],
             f"Training writes {what}, named per run.",
         )
-    # Only the import step promotes a model: training may not touch the serving pointer.
+    # Only the registry step promotes a model or marks a champion: training may touch neither
+    # the serving pointer nor the registry.
     _allow(
         role,
         ["s3:PutObject", "s3:DeleteObject"],
-        [data_bucket.arn_for_objects(layout.SERVING_POINTER)],
+        [
+            data_bucket.arn_for_objects(layout.SERVING_POINTER),
+            data_bucket.arn_for_objects(f"{layout.REGISTRY}*"),
+        ],
         effect=iam.Effect.DENY,
     )
     _objects(
@@ -142,23 +161,78 @@ def grant_training(
 
 
 def grant_import(
-    role: iam.IRole, *, data_bucket: s3.IBucket, api_service: ecs.BaseService | None
+    role: iam.IRole,
+    *,
+    data_bucket: s3.IBucket,
+    api_service: ecs.BaseService | None,
+    topic: sns.ITopic,
+    metric_namespace: str,
 ) -> None:
-    """Import reads the run's model and moves the serving pointer to it; with the API, it
-    restarts the API's service so that it serves the promoted model."""
+    """The registry step reads a run's model, metrics and drift, keeps the registry and moves
+    the serving pointer; it publishes drift and approval requests, and restarts the API."""
     _list(role, data_bucket)
     _objects(
         role,
         data_bucket,
         layout.MODELS,
         ["s3:GetObject"],
-        "Import reads models/<run_id>/metadata.json of the run it is given, and the "
-        "current pointer models/latest.json.",
+        "The registry step reads models/<run_id>/metadata.json of the runs it compares and "
+        "the pointer models/latest.json.",
+    )
+    for prefix, what in (
+        (layout.DRIFT_REPORTS, "drift_reports/<run_id>.json"),
+        (layout.TRAINING_RESULTS, "training_results/<run_id>.json"),
+    ):
+        _objects(role, data_bucket, prefix, ["s3:GetObject"], f"The registry step reads {what}.")
+    _objects(
+        role,
+        data_bucket,
+        layout.REGISTRY,
+        ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+        "The registry step keeps registry/runs/<run_id>.json, registry/lock.json and "
+        "registry/approvals/<run_id>.json, named per run.",
     )
     _allow(role, ["s3:PutObject"], [data_bucket.arn_for_objects(layout.SERVING_POINTER)])
+    # The topic's key is AWS-managed (alias/aws/sns): its key policy lets SNS use it for any
+    # publisher of this account, so no KMS permission is needed here.
+    _allow(role, ["sns:Publish"], [topic.topic_arn])
+    _allow(
+        role,
+        ["cloudwatch:PutMetricData"],
+        ["*"],
+        conditions={"StringEquals": {"cloudwatch:namespace": metric_namespace}},
+    )
     if api_service is not None:
         # A new deployment makes the API's tasks load the promoted model.
         _allow(role, ["ecs:UpdateService"], [api_service.service_arn])
+
+
+def grant_scoring(role: iam.IRole, *, data_bucket: s3.IBucket) -> None:
+    """Batch scoring reads a CSV under raw/ or processed/ and the model the pointer names, and
+    writes predictions once under processed/predictions/."""
+    _list(role, data_bucket)
+    _objects(
+        role,
+        data_bucket,
+        layout.MODELS,
+        ["s3:GetObject", "s3:GetObjectVersion"],
+        "Scoring reads the pointer and the exact model version it names, per run.",
+    )
+    for prefix in (layout.RAW, layout.PROCESSED):
+        _objects(
+            role,
+            data_bucket,
+            prefix,
+            ["s3:GetObject"],
+            f"Scoring reads the CSV file the team names under {prefix}.",
+        )
+    _write_once(
+        role,
+        data_bucket,
+        layout.PREDICTIONS,
+        "Scoring writes processed/predictions/<run_id>/<batch>/, named per run and batch, "
+        "once (If-None-Match is required).",
+    )
 
 
 def acknowledge_inline_policy(construct: Construct) -> None:
@@ -182,6 +256,17 @@ def _objects(
 ) -> None:
     """Allow ``actions`` on every object under ``prefix`` of ``bucket``."""
     _allow(role, actions, [bucket.arn_for_objects(f"{prefix}*")])
+    allow_wildcards(role, patterns=[rf"Resource::.*/{re.escape(prefix)}\*"], reason=why)
+
+
+def _write_once(role: iam.IRole, bucket: s3.IBucket, prefix: str, why: str) -> None:
+    """Allow creating objects under ``prefix`` only with If-None-Match: never overwriting."""
+    _allow(
+        role,
+        ["s3:PutObject"],
+        [bucket.arn_for_objects(f"{prefix}*")],
+        conditions={"Null": {"s3:if-none-match": "false"}},
+    )
     allow_wildcards(role, patterns=[rf"Resource::.*/{re.escape(prefix)}\*"], reason=why)
 
 

@@ -15,7 +15,13 @@ from constructs import Construct
 
 from ..data_lake.catalog import LakeQueries
 from .catalog import lake_catalog
-from .grants import grant_export, grant_import, grant_source_queries, grant_training
+from .grants import (
+    grant_export,
+    grant_import,
+    grant_scoring,
+    grant_source_queries,
+    grant_training,
+)
 from .jobs import (
     LogRetention,
     invoke_step,
@@ -24,7 +30,9 @@ from .jobs import (
     jobs_image,
     jobs_network,
 )
+from .metrics import DRIFT_METRIC_NAME, METRIC_NAMESPACE
 from .orchestration import (
+    RegistrySteps,
     acknowledge_orchestration,
     failure_topic,
     pipeline_schedule,
@@ -32,6 +40,9 @@ from .orchestration import (
 )
 from .settings import PipelineSettings
 from .training_task import fargate_training_step
+
+# The models command: python -m <package>.pipeline.models (list, approve, rollback, score, ...).
+MODELS_MODULE = f"{__package__}.models"
 
 
 class Pipeline(cdk.Stack):
@@ -52,6 +63,7 @@ class Pipeline(cdk.Stack):
         construct_id: str,
         *,
         settings: PipelineSettings,
+        environment_name: str,
         vpc: ec2.IVpc,
         workload_subnets: ec2.SubnetSelection,
         data_bucket: s3.IBucket,
@@ -96,21 +108,8 @@ class Pipeline(cdk.Stack):
             grant_source_queries(
                 export_tables.role, data_bucket=data_bucket, lake_queries=lake_queries
             )
-        export = invoke_step(
-            self,
-            "Export",
-            export_tables,
-            # The run is named after the execution; the execution's input may give
-            # dataset_date, or a run_id of its own.
-            payload=sfn.TaskInput.from_json_path_at(
-                sfn.JsonPath.json_merge(
-                    sfn.JsonPath.string_to_json(
-                        sfn.JsonPath.format('\\{"run_id": "{}"\\}', sfn.JsonPath.execution_name)
-                    ),
-                    sfn.JsonPath.object_at("$"),
-                )
-            ),
-        )
+        # Its input is the Claim step's output: the run id and the execution's input.
+        export = invoke_step(self, "Export", export_tables, payload=None)
         invoked = [export_tables]
 
         training_cluster: ecs.ICluster | None = None
@@ -145,7 +144,19 @@ class Pipeline(cdk.Stack):
             train = invoke_step(self, "Train", train_model, payload=None)
             invoked.append(train_model)
 
-        import_environment = dict(environment)
+        self.failure_topic = failure_topic(self, notification_emails=settings.notification_emails)
+        import_environment = {
+            **environment,
+            "PROMOTION_MARGIN": str(settings.promotion_margin),
+            "PROMOTION_MODE": settings.promotion,
+            "DRIFT_BLOCKS_PROMOTION": str(settings.drift_blocks_promotion).lower(),
+            "LOCK_SECONDS": str(settings.execution_timeout_seconds),
+            "NOTIFICATION_TOPIC_ARN": self.failure_topic.topic_arn,
+            "METRIC_NAMESPACE": METRIC_NAMESPACE,
+            "DRIFT_METRIC_NAME": DRIFT_METRIC_NAME,
+            "ENVIRONMENT": environment_name,
+            "MODELS_COMMAND": f"uv run python -m {MODELS_MODULE} --environment {environment_name}",
+        }
         if api_service is not None:
             import_environment["API_CLUSTER_NAME"] = api_service.cluster.cluster_name
             import_environment["API_SERVICE_NAME"] = api_service.service_name
@@ -155,28 +166,64 @@ class Pipeline(cdk.Stack):
             job="import_model",
             size=settings.import_model,
             environment=import_environment,
-            description="Pipeline step 3: promote the run's model if its metric passes",
+            description="Pipeline registry step: claim the run, promote its model if it beats "
+            "the champion, release",
             image=image,
             network=network,
             retention=retention,
+            also_on_any_resource=" And cloudwatch:PutMetricData, which has no resource-level "
+            "permissions: a condition limits it to the pipeline's own namespace.",
         )
-        grant_import(import_model.role, data_bucket=data_bucket, api_service=api_service)
+        grant_import(
+            import_model.role,
+            data_bucket=data_bucket,
+            api_service=api_service,
+            topic=self.failure_topic,
+            metric_namespace=METRIC_NAMESPACE,
+        )
+        claim = invoke_step(self, "Claim", import_model, payload=None)
+        # The decision is the run's result: the Import step passes it on, unlike other calls.
         import_step = invoke_step(
             self,
             "Import",
             import_model,
-            # Only the run id: after a Fargate training the input is the export's output.
-            payload=sfn.TaskInput.from_object({"run_id": sfn.JsonPath.string_at("$.run_id")}),
+            payload=sfn.TaskInput.from_object(
+                {"action": "evaluate", "run_id": sfn.JsonPath.string_at("$.run_id")}
+            ),
         )
         invoked.append(import_model)
 
-        self.failure_topic = failure_topic(self, notification_emails=settings.notification_emails)
+        score_batch = job_function(
+            self,
+            "ScoreBatch",
+            job="score_batch",
+            size=settings.score_batch,
+            environment={
+                key: environment[key]
+                for key in ("DATA_BUCKET", "FEATURES_BUCKET", "POWERTOOLS_SERVICE_NAME")
+            },
+            description="Batch scoring: predictions for a CSV file, into processed/predictions/",
+            image=image,
+            network=network,
+            retention=retention,
+        )
+        grant_scoring(score_batch.role, data_bucket=data_bucket)
+
         self.state_machine = pipeline_state_machine(
             self,
+            claim=claim,
             export=export,
             wait_seconds=settings.wait_seconds,
             train=train,
             import_model=import_step,
+            registry=RegistrySteps(
+                function=import_model,
+                approval_timeout=(
+                    cdk.Duration.hours(settings.approval_timeout_hours)
+                    if settings.promotion == "manual"
+                    else None
+                ),
+            ),
             failure_topic=self.failure_topic,
             timeout_seconds=settings.execution_timeout_seconds,
             retention=retention,
@@ -200,3 +247,9 @@ class Pipeline(cdk.Stack):
             ),
         )
         cdk.CfnOutput(self, "FailureTopicArn", value=self.failure_topic.topic_arn)
+        # What the models command (models.py) reads to find this environment's pipeline.
+        cdk.CfnOutput(self, "DataBucketName", value=data_bucket.bucket_name)
+        cdk.CfnOutput(self, "ScoreFunctionName", value=score_batch.function_name)
+        if api_service is not None:
+            cdk.CfnOutput(self, "ApiClusterName", value=api_service.cluster.cluster_name)
+            cdk.CfnOutput(self, "ApiServiceName", value=api_service.service_name)

@@ -36,6 +36,8 @@ NOT_RETRIED = [
     "ConfigurationError",
     "NoDataError",
     "RunNotFoundError",
+    "RunExistsError",
+    "RunInProgressError",
     "MalformedCsvError",
     "MissingColumnError",
     "MissingTargetError",
@@ -150,9 +152,11 @@ def job_function(
     environment: dict[str, str],
     description: str,
     retention: LogRetention,
+    also_on_any_resource: str = "",
 ) -> lambda_.DockerImageFunction:
     """The function that runs ``job`` (a module of runtime/pipeline_jobs/), with a role that
-    may write its log group and attach it to the VPC; the caller grants it its data."""
+    may write its log group and attach it to the VPC; the caller grants it its data.
+    ``also_on_any_resource`` names (as a sentence) what else the caller allows on '*'."""
     function_logs = retention.new_log_group(scope, f"{construct_id}Logs")
     role = iam.Role(
         scope,
@@ -165,7 +169,7 @@ def job_function(
     vpc_reason = (
         "Only X-Ray's PutTraceSegments and PutTelemetryRecords, and the network interface "
         "actions of AWS's AWSLambdaVPCAccessExecutionRole, which Lambda needs to attach the "
-        "function to the VPC: AWS documents both sets on '*'."
+        f"function to the VPC: AWS documents both sets on '*'.{also_on_any_resource}"
     )
     cdk.Validations.of(role).acknowledge(
         cdk.Acknowledgment(id="AwsSolutions-IAM5[Resource::*]", reason=vpc_reason)
@@ -226,16 +230,18 @@ def invoke_step(
     function: lambda_.IFunction,
     *,
     payload: sfn.TaskInput | None,
+    keep_input: bool = False,
 ) -> tasks.LambdaInvoke:
     """The step that invokes ``function`` with ``payload`` (None: the state's input) and
-    passes on what it returns; it retries what may pass on another try."""
+    passes on what it returns (``keep_input``: its own input); it retries what may pass on
+    another try."""
     step = tasks.LambdaInvoke(
         scope,
         construct_id,
         lambda_function=function,
         payload=payload,
         # The state's output is what the handler returns: the next step's input.
-        output_path="$.Payload",
+        **({"result_path": sfn.JsonPath.DISCARD} if keep_input else {"output_path": "$.Payload"}),
         # Lambda's own transient errors are retried (2 s, 6 attempts, doubling).
         retry_on_service_exceptions=True,
     )

@@ -1,7 +1,11 @@
-"""How the jobs run: the state machine that runs them as Export -> Wait -> Train -> Import and
-reports a failed run to a topic, and the schedule that starts it."""
+"""How the jobs run: the state machine that runs them as Claim -> Export -> Wait -> Train ->
+Import (-> AwaitApproval) -> Release, one execution at a time, and reports a failed run to a
+topic; and the schedule that starts it."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_ecs as ecs
@@ -20,7 +24,7 @@ from ..compliance.nag import allow_wildcards
 from ..compliance.scanners import skip_checkov
 from ..constants import PROJECT_SLUG
 from .grants import acknowledge_inline_policy
-from .jobs import LogRetention
+from .jobs import LogRetention, invoke_step
 
 
 def failure_topic(scope: Construct, *, notification_emails: list[str]) -> sns.Topic:
@@ -38,48 +42,159 @@ def failure_topic(scope: Construct, *, notification_emails: list[str]) -> sns.To
     return topic
 
 
+@dataclass(frozen=True, kw_only=True)
+class RegistrySteps:
+    """The registry step's function and how long a run may wait for approval (None: auto)."""
+
+    function: lambda_.IFunction
+    approval_timeout: cdk.Duration | None
+
+
+def name_run(scope: Construct) -> sfn.Pass:
+    """The run's id is the execution's name unless the input gives one; the input's other
+    fields (dataset_date, trigger) go along."""
+    return sfn.Pass(
+        scope,
+        "NameRun",
+        parameters={
+            "run": sfn.JsonPath.json_merge(
+                sfn.JsonPath.string_to_json(
+                    sfn.JsonPath.format(
+                        '\\{"run_id": "{}", "execution": "{}", "action": "claim"\\}',
+                        sfn.JsonPath.execution_name,
+                        sfn.JsonPath.execution_id,
+                    )
+                ),
+                sfn.JsonPath.object_at("$"),
+            )
+        },
+        output_path="$.run",
+    )
+
+
+def registry_step(
+    scope: Construct, construct_id: str, function: lambda_.IFunction, action: str, **fields: Any
+) -> tasks.LambdaInvoke:
+    """A call of the registry step (runtime/pipeline_jobs/import_model.py) for ``action``;
+    its result is dropped, so the run's output stays the decision."""
+    return invoke_step(
+        scope,
+        construct_id,
+        function,
+        keep_input=True,
+        payload=sfn.TaskInput.from_object(
+            {"action": action, "run_id": sfn.JsonPath.string_at("$.run_id"), **fields}
+        ),
+    )
+
+
 def pipeline_state_machine(
     scope: Construct,
     *,
+    claim: sfn.TaskStateBase,
     export: sfn.TaskStateBase,
     wait_seconds: int,
     train: sfn.TaskStateBase,
     import_model: sfn.TaskStateBase,
+    registry: RegistrySteps,
     failure_topic: sns.ITopic,
     timeout_seconds: int,
     retention: LogRetention,
 ) -> sfn.StateMachine:
-    """Export, a wait of ``wait_seconds``, Train and Import in a row; a failed step notifies
-    ``failure_topic``, then the run fails."""
+    """NameRun, Claim, Export, a wait of ``wait_seconds``, Train, Import (the decision), in
+    manual promotion AwaitApproval, and Release. A start refused by Claim because another
+    run holds the pipeline fails as Refused, or, when the schedule started it, ends as
+    Skipped. Any other failure notifies ``failure_topic``, releases the pipeline, and fails."""
     wait = sfn.Wait(
         scope,
         "Wait",
         comment="Time between the export and the training (pipeline.wait_seconds)",
         time=sfn.WaitTime.duration(cdk.Duration.seconds(wait_seconds)),
     )
-    on_failure = tasks.SnsPublish(
-        scope,
-        "NotifyFailure",
-        topic=failure_topic,
-        subject=f"{PROJECT_SLUG}: a training pipeline run failed",
-        message=sfn.TaskInput.from_object(
-            {
-                "execution": sfn.JsonPath.execution_id,
-                "error": sfn.JsonPath.string_at("$.error.Error"),
-                "cause": sfn.JsonPath.string_at("$.error.Cause"),
-            }
+    on_failure = (
+        tasks.SnsPublish(
+            scope,
+            "NotifyFailure",
+            topic=failure_topic,
+            subject=f"{PROJECT_SLUG}: a training pipeline run failed",
+            message=sfn.TaskInput.from_object(
+                {
+                    "execution": sfn.JsonPath.execution_id,
+                    "error": sfn.JsonPath.string_at("$.error.Error"),
+                    "cause": sfn.JsonPath.string_at("$.error.Cause"),
+                }
+            ),
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        .next(
+            registry_step(
+                scope,
+                "ReleaseAfterFailure",
+                registry.function,
+                "release",
+                failed=True,
+                error=sfn.JsonPath.object_at("$.error"),
+            )
+        )
+        .next(sfn.Fail(scope, "Failed", error_path="$.error.Error", cause_path="$.error.Cause"))
+    )
+    another_run = sfn.Choice(scope, "StartedBySchedule")
+    another_run.when(
+        sfn.Condition.and_(
+            sfn.Condition.is_present("$.trigger"),
+            sfn.Condition.string_equals("$.trigger", "schedule"),
         ),
-        result_path=sfn.JsonPath.DISCARD,
-    ).next(sfn.Fail(scope, "Failed", error_path="$.error.Error", cause_path="$.error.Cause"))
-    for step in (export, train, import_model):
+        sfn.Succeed(scope, "Skipped", comment="Another run holds the pipeline: the schedule skips"),
+    )
+    another_run.otherwise(
+        sfn.Fail(scope, "Refused", error_path="$.error.Error", cause_path="$.error.Cause")
+    )
+    claim.add_catch(another_run, errors=["RunInProgressError"], result_path="$.error")
+    release = registry_step(scope, "Release", registry.function, "release")
+    steps: list[sfn.TaskStateBase] = [claim, export, train, import_model]
+    decided: sfn.IChainable = release
+    if registry.approval_timeout is not None:
+        await_approval = tasks.LambdaInvoke(
+            scope,
+            "AwaitApproval",
+            lambda_function=registry.function,
+            comment="Waits for the models command's approve or reject of the run",
+            integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+            payload=sfn.TaskInput.from_object(
+                {
+                    "action": "await_approval",
+                    "run_id": sfn.JsonPath.string_at("$.run_id"),
+                    "task_token": sfn.JsonPath.task_token,
+                }
+            ),
+            task_timeout=sfn.Timeout.duration(registry.approval_timeout),
+            result_path="$.approval",
+        )
+        steps.append(await_approval)
+        decided = (
+            sfn.Choice(scope, "NeedsApproval")
+            .when(
+                sfn.Condition.boolean_equals("$.needs_approval", True),
+                await_approval.next(release),
+            )
+            .otherwise(release)
+        )
+    for step in [*steps, release]:
         step.add_catch(on_failure, errors=[sfn.Errors.ALL], result_path="$.error")
+    definition = (
+        sfn.Chain.start(name_run(scope))
+        .next(claim)
+        .next(export)
+        .next(wait)
+        .next(train)
+        .next(import_model)
+        .next(decided)
+    )
     return sfn.StateMachine(
         scope,
         "StateMachine",
-        comment="Training pipeline: Export -> Wait -> Train -> Import",
-        definition_body=sfn.DefinitionBody.from_chainable(
-            sfn.Chain.start(export).next(wait).next(train).next(import_model)
-        ),
+        comment="Training pipeline: Claim -> Export -> Wait -> Train -> Import -> Release",
+        definition_body=sfn.DefinitionBody.from_chainable(definition),
         state_machine_type=sfn.StateMachineType.STANDARD,
         timeout=cdk.Duration.seconds(timeout_seconds),
         tracing_enabled=True,
@@ -175,7 +290,8 @@ def pipeline_schedule(
         schedule=scheduler.ScheduleExpression.expression(expression),
         target=scheduler_targets.StepFunctionsStartExecution(
             state_machine,
-            input=scheduler.ScheduleTargetInput.from_object({}),
+            # Claim skips a scheduled start while another run holds the pipeline.
+            input=scheduler.ScheduleTargetInput.from_object({"trigger": "schedule"}),
             role=role,
             # A start that keeps failing is dropped after an hour, not run much later.
             retry_attempts=5,

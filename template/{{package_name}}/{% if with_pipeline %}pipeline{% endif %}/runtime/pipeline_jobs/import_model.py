@@ -36,7 +36,6 @@ from pipeline_jobs.observability import logger, tracer
 from pipeline_jobs.runs import validate_run_id
 from pipeline_jobs.settings import Settings
 
-DRIFT_METRIC_NAME = "DriftDetected"
 PIPELINE = "pipeline"
 
 
@@ -88,7 +87,7 @@ def publish_drift(
             Namespace=settings.metric_namespace,
             MetricData=[
                 {
-                    "MetricName": DRIFT_METRIC_NAME,
+                    "MetricName": settings.drift_metric_name,
                     "Dimensions": [{"Name": "Environment", "Value": settings.environment or "-"}],
                     "Value": 1.0 if status == "drift_detected" else 0.0,
                     "Unit": "Count",

@@ -1,0 +1,188 @@
+"""Batch scoring: a prediction for every row of a CSV file in the data bucket, written once to
+processed/predictions/<run_id>/<batch_id>/predictions.csv, with manifest.json beside it.
+
+Input (the models command's ``score`` invokes it):
+
+    {"input_key": "raw/jury/test.csv", "run_id": "<run>" (default: the champion),
+     "batch_id": "<name>" (default: a fresh, sortable id)}
+
+Output: the manifest, {"run_id", "batch_id", "input_key", "rows", "output_key",
+"manifest_key", "model_sha256", "columns", "created_at"}.
+
+The file is streamed: rows are read, predicted and written CHUNK_ROWS at a time into a
+temporary file, so memory holds one chunk, never the whole file. The output has the input's
+columns, then ``prediction`` and, for a model with probabilities, ``probability_<class>``:
+the same answers POST /predict gives for each row.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import boto3
+import numpy as np
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from pipeline_jobs import model_format
+from pipeline_jobs.errors import (
+    ConfigurationError,
+    MalformedCsvError,
+    MissingColumnError,
+    NonNumericFeatureError,
+    RunNotFoundError,
+)
+from pipeline_jobs.observability import logger, tracer
+from pipeline_jobs.runs import new_run_id, validate_run_id
+from pipeline_jobs.settings import Settings
+
+PREDICTIONS_PREFIX = "processed/predictions/"
+CHUNK_ROWS = 5000
+# Where the team puts the files to score (the function may read nothing else).
+INPUT_PREFIXES = ("raw/", "processed/")
+
+
+def output_prefix(run_id: str, batch_id: str) -> str:
+    return f"{PREDICTIONS_PREFIX}{run_id}/{batch_id}/"
+
+
+def model_to_score_with(
+    s3: Any, bucket: str, run_id: str | None
+) -> tuple[Any, model_format.ModelMetadata]:
+    """The champion's model, or the named run's, checked against its recorded SHA-256."""
+    if run_id is None:
+        pointer = model_format.read_pointer(s3, bucket)
+        if pointer is None:
+            raise RunNotFoundError("no model has been promoted yet: name a run to score with")
+    else:
+        metadata = model_format.read_metadata(s3, bucket, run_id)
+        pointer = model_format.ServingPointer(
+            run_id=run_id,
+            promoted_at="",
+            model_version_id=metadata.model_version_id,
+            model_sha256=metadata.model_sha256,
+        )
+    return model_format.load_model(s3, bucket, pointer)
+
+
+def predict_chunk(
+    model: Any, features: Sequence[str], rows: Sequence[Mapping[str, str]], first_line: int
+) -> list[list[str]]:
+    """The prediction columns of ``rows``, as POST /predict would answer each one."""
+    values = []
+    for offset, row in enumerate(rows):
+        try:
+            values.append([float(row[name]) for name in features])
+        except ValueError:
+            bad = next(name for name in features if not _is_number(row[name]))
+            raise NonNumericFeatureError(
+                f"line {first_line + offset}: feature {bad!r} is {row[bad]!r}, not a number"
+            ) from None
+    matrix = np.array(values, dtype=float)
+    predictions = model.predict(matrix)
+    scores = model.predict_proba(matrix) if hasattr(model, "predict_proba") else None
+    return [
+        [str(prediction)] + ([repr(float(s)) for s in scores[index]] if scores is not None else [])
+        for index, prediction in enumerate(predictions)
+    ]
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _chunks(reader: Iterator[dict[str, str]]) -> Iterator[list[dict[str, str]]]:
+    chunk: list[dict[str, str]] = []
+    for row in reader:
+        chunk.append(row)
+        if len(chunk) == CHUNK_ROWS:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+@tracer.capture_method
+def score(
+    s3: Any, bucket: str, input_key: str, run_id: str | None = None, batch_id: str | None = None
+) -> dict[str, Any]:
+    """Score ``input_key`` with the champion (or ``run_id``); write predictions and manifest."""
+    if not input_key.startswith(INPUT_PREFIXES) or input_key.endswith("/"):
+        raise ConfigurationError(
+            f"input_key must name a CSV file under {' or '.join(INPUT_PREFIXES)}, got {input_key!r}"
+        )
+    model, metadata = model_to_score_with(s3, bucket, run_id)
+    batch = validate_run_id(batch_id) if batch_id else new_run_id()
+    body = s3.get_object(Bucket=bucket, Key=input_key)["Body"]
+    reader = csv.DictReader(codecs.getreader("utf-8-sig")(body))
+    header = list(reader.fieldnames or [])
+    missing = [name for name in metadata.features if name not in header]
+    if not header or missing:
+        raise MissingColumnError(
+            f"{input_key} lacks the model's features {missing or metadata.features}; "
+            f"its header is {header}"
+        )
+    has_probabilities = hasattr(model, "predict_proba")
+    columns = [*header, "prediction"]
+    if has_probabilities:
+        columns += [f"probability_{label}" for label in model.classes_]
+    rows = 0
+    with tempfile.TemporaryFile() as spool:
+        text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
+        writer = csv.writer(text)
+        writer.writerow(columns)
+        for chunk in _chunks(reader):
+            if any(None in row or None in row.values() for row in chunk):
+                raise MalformedCsvError(f"{input_key}: a row's length differs from the header's")
+            answers = predict_chunk(model, metadata.features, chunk, first_line=rows + 2)
+            for row, answer in zip(chunk, answers, strict=True):
+                writer.writerow([row[name] for name in header] + answer)
+            rows += len(chunk)
+        text.flush()
+        spool.seek(0)
+        prefix = output_prefix(metadata.run_id, batch)
+        model_format.put_once(s3, bucket, f"{prefix}predictions.csv", spool, ContentType="text/csv")
+        text.detach()
+    manifest = {
+        "run_id": metadata.run_id,
+        "batch_id": batch,
+        "input_key": input_key,
+        "rows": rows,
+        "columns": columns,
+        "output_key": f"{prefix}predictions.csv",
+        "manifest_key": f"{prefix}manifest.json",
+        "model_sha256": metadata.model_sha256,
+        "created_at": model_format.utc_now(),
+    }
+    model_format.put_once(
+        s3,
+        bucket,
+        manifest["manifest_key"],
+        json.dumps(manifest, indent=2, sort_keys=True).encode(),
+        ContentType="application/json",
+    )
+    logger.info("batch scored", extra={"rows": rows, "output_key": manifest["output_key"]})
+    return manifest
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any] | None, context: LambdaContext) -> dict[str, Any]:
+    """Lambda entry point of batch scoring."""
+    event = event or {}
+    if not isinstance(event.get("input_key"), str):
+        raise ConfigurationError('the event needs "input_key": the CSV file to score')
+    run_id = validate_run_id(event["run_id"]) if event.get("run_id") else None
+    settings = Settings.from_env()
+    return score(
+        boto3.client("s3"), settings.data_bucket, event["input_key"], run_id, event.get("batch_id")
+    )
