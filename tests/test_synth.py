@@ -290,31 +290,55 @@ def test_pipeline(
         assert machine["Properties"]["LoggingConfiguration"]["Level"] == "ALL"
         assert machine["Properties"]["TracingConfiguration"] == {"Enabled": True}
         definition = _definition(machine)
+        manual = config["promotion"] == "manual"
         minutes = config["execution_timeout_minutes"]
-        if minutes is None:  # the steps' limits plus ten minutes
+        if minutes is None:  # the steps' limits (the registry step's three calls) plus ten minutes
             steps = config["wait_seconds"] + config["export_tables"]["timeout_seconds"]
-            steps += config["import_model"]["timeout_seconds"]
+            steps += 3 * config["import_model"]["timeout_seconds"]
             steps += (
                 config["fargate_training"]["timeout_minutes"] * 60
                 if fargate
                 else config["train_model"]["timeout_seconds"]
             )
+            steps += config["approval_timeout_hours"] * 3600 if manual else 0
             minutes = -(-steps // 60) + 10
         assert definition["TimeoutSeconds"] == minutes * 60
         states = definition["States"]
-        assert definition["StartAt"] == "Export"
-        assert [states[s]["Next"] for s in ("Export", "Wait", "Train")] == [
+        assert definition["StartAt"] == "NameRun"
+        assert [states[s]["Next"] for s in ("NameRun", "Claim", "Export", "Wait", "Train")] == [
+            "Claim",
+            "Export",
             "Wait",
             "Train",
             "Import",
         ]
-        assert states["Import"]["End"] is True
+        # Production waits for approval by default; other tiers promote automatically.
+        assert manual == (environment in ("prod", "production"))
+        if manual:
+            assert states["Import"]["Next"] == "NeedsApproval"
+            assert states["NeedsApproval"]["Choices"][0]["Next"] == "AwaitApproval"
+            assert states["NeedsApproval"]["Default"] == "Release"
+            assert states["AwaitApproval"]["Resource"].endswith(
+                ":states:::lambda:invoke.waitForTaskToken"
+            )
+            assert states["AwaitApproval"]["Next"] == "Release"
+        else:
+            assert states["Import"]["Next"] == "Release"
+            assert {"NeedsApproval", "AwaitApproval"}.isdisjoint(states)
+        assert states["Release"]["End"] is True
+        # A start while another run holds the pipeline is refused; a scheduled one skips.
+        assert states["Claim"]["Catch"][0]["ErrorEquals"] == ["RunInProgressError"]
+        refusal = states[states["Claim"]["Catch"][0]["Next"]]
+        assert {states[c["Next"]]["Type"] for c in refusal["Choices"]} == {"Succeed"}
+        assert states[refusal["Default"]]["Type"] == "Fail"
         assert states["Wait"]["Seconds"] == answers["pipeline_wait_seconds"]
-        for name in ("Export", "Train", "Import"):
+        for name in ("Claim", "Export", "Train", "Import", "Release"):
             state = states[name]
-            assert state["Catch"] == [
-                {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "NotifyFailure"}
-            ]
+            assert state["Catch"][-1] == {
+                "ErrorEquals": ["States.ALL"],
+                "ResultPath": "$.error",
+                "Next": "NotifyFailure",
+            }
             assert any(r["MaxAttempts"] > 0 and r["BackoffRate"] > 1 for r in state["Retry"])
             # A data error fails at once: retrying cannot fix the data.
             assert _attempts(state, "NoDataError") == 0
@@ -322,14 +346,17 @@ def test_pipeline(
         for name in ("Export", "Import"):
             assert _attempts(states[name], "States.TaskFailed") > 0
         assert states["NotifyFailure"]["Resource"].endswith(":states:::sns:publish")
-        assert states["NotifyFailure"]["Next"] == "Failed"
+        assert states["NotifyFailure"]["Next"] == "ReleaseAfterFailure"
+        assert states["ReleaseAfterFailure"]["Next"] == "Failed"
         assert states["Failed"]["Type"] == "Fail"
+        _registry_grants(stack, training_role="TrainingTaskRole" if fargate else "TrainModelRole")
 
         functions = {
             fn["Properties"]["ImageConfig"]["Command"][0].split(".")[1]: fn["Properties"]
             for fn in stack.resources("AWS::Lambda::Function").values()
         }
-        expected_jobs = {"export_tables", "import_model"} | (set() if fargate else {"train_model"})
+        expected_jobs = {"export_tables", "import_model", "score_batch"}
+        expected_jobs |= set() if fargate else {"train_model"}
         assert set(functions) == expected_jobs
         log_groups = stack.resources("AWS::Logs::LogGroup")
         for job, properties in functions.items():
@@ -381,6 +408,26 @@ def test_pipeline(
         assert [
             (e["IpProtocol"], e["FromPort"]) for e in group["Properties"]["SecurityGroupEgress"]
         ] == [("tcp", 443)]
+
+
+def _registry_grants(stack: Stack, *, training_role: str) -> None:
+    """Only the registry step may mark a champion; training writes a run's model only once."""
+
+    def puts(role: str) -> list[tuple[str, str, Any]]:
+        return [
+            (statement["Effect"], json.dumps(statement["Resource"]), statement.get("Condition"))
+            for policy in stack.resources("AWS::IAM::Policy").values()
+            if any(r["Ref"].startswith(role) for r in policy["Properties"]["Roles"])
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+            if "s3:PutObject" in statement["Action"]
+        ]
+
+    for champion in ("/models/latest.json", "/registry/*"):
+        assert any(e == "Allow" and champion in r for e, r, _ in puts("ImportModelRole"))
+        assert any(e == "Deny" and champion in r for e, r, _ in puts(training_role))
+        assert not any(e == "Allow" and champion in r for e, r, _ in puts(training_role))
+    [models] = [c for e, r, c in puts(training_role) if e == "Allow" and "/models/*" in r]
+    assert models == {"Null": {"s3:if-none-match": "false"}}
 
 
 def _ingress_rules(stack: Stack) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ export default function HomePage() {
       <header className={styles.header}>
         <h1>Datathon model</h1>
         <p className={styles.muted}>
-          The model currently promoted by the team&apos;s pipeline. Enter feature values and press Predict.
+          The model currently promoted by the team&apos;s pipeline. Enter feature values and press Predict, or score a CSV file.
         </p>
       </header>
       <Workbench />

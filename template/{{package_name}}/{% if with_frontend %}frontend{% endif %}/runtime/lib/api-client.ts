@@ -1,5 +1,12 @@
 /** Browser-side calls to this app's /api routes (never to the model API directly). */
-import type { ModelInfo, Prediction, PredictRequest } from "@/lib/api-types";
+import type {
+  BatchPredictRequest,
+  BatchPrediction,
+  ModelInfo,
+  Prediction,
+  PredictRequest,
+  RunSummary,
+} from "@/lib/api-types";
 import { type DisplayError, NETWORK_ERROR, describeError } from "@/lib/errors";
 
 export type ApiResult<T> = { ok: true; data: T } | { ok: false; error: DisplayError };
@@ -35,4 +42,18 @@ export function requestPrediction(request: PredictRequest): Promise<ApiResult<Pr
     headers: { "content-type": "application/json" },
     body: JSON.stringify(request),
   });
+}
+
+/** Ask the served model for predictions of many rows at once. */
+export function requestBatchPrediction(request: BatchPredictRequest): Promise<ApiResult<BatchPrediction>> {
+  return requestJson<BatchPrediction>("/api/predict/batch", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(request),
+  });
+}
+
+/** The registry's runs, best first. */
+export function fetchRuns(): Promise<ApiResult<RunSummary[]>> {
+  return requestJson<RunSummary[]>("/api/runs");
 }

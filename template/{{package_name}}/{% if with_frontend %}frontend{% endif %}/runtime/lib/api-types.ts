@@ -20,11 +20,37 @@ export interface PredictRequest {
   features: Record<string, number>;
 }
 
-/** POST /predict answer: the predicted class and the probability of each class. */
+/**
+ * POST /predict answer: the prediction (a class, or a value for a regression model) and the
+ * probability of each class, or null for a model without probabilities.
+ */
 export interface Prediction {
   prediction: string;
-  probabilities: Record<string, number>;
+  probabilities: Record<string, number> | null;
   run_id: string;
+}
+
+/** POST /predict/batch request body: up to 1000 rows, each as POST /predict takes it. */
+export interface BatchPredictRequest {
+  rows: Record<string, number>[];
+}
+
+/** POST /predict/batch answer: one prediction per row, in the rows' order. */
+export interface BatchPrediction {
+  run_id: string;
+  predictions: Prediction[];
+}
+
+/** GET /runs: one run of the registry; the list comes best first. */
+export interface RunSummary {
+  run_id: string;
+  state: string;
+  metric: string | null;
+  value: number | null;
+  dataset_date: string | null;
+  drift_status: string | null;
+  reason: string | null;
+  champion: boolean;
 }
 
 /** One entry of FastAPI's validation error list (422). */

@@ -41,7 +41,7 @@ function ModelDetails({ model }: { model: ModelInfo }) {
         <dt>Target</dt>
         <dd>{model.target}</dd>
         <dt>Classes</dt>
-        <dd>{model.classes.join(", ")}</dd>
+        <dd>{model.classes.length > 0 ? model.classes.join(", ") : "none (the model predicts values)"}</dd>
         <dt>Trained at</dt>
         <dd>{formatTimestamp(model.trained_at)}</dd>
         <dt>Promoted at</dt>

@@ -3,13 +3,17 @@ import { formatProbability } from "@/lib/format";
 
 import styles from "./workbench.module.css";
 
-/** The predicted class and every class's probability, most likely first. */
+/**
+ * The prediction and, when the model gives them, every class's probability, most likely
+ * first. A model without probabilities (or a regression model) shows its answer alone.
+ */
 export function PredictionResult({ result }: { result: Prediction }) {
-  const ranked = Object.entries(result.probabilities).sort(([, a], [, b]) => b - a);
+  const ranked = Object.entries(result.probabilities ?? {}).sort(([, a], [, b]) => b - a);
   return (
     <div data-testid="prediction">
       <p className={styles.answer}>
-        Predicted class: <strong data-testid="predicted-class">{result.prediction}</strong>
+        {result.probabilities ? "Predicted class" : "Prediction"}:{" "}
+        <strong data-testid="predicted-class">{result.prediction}</strong>
       </p>
       {ranked.length > 0 && (
         <table className={styles.table}>

@@ -6,7 +6,9 @@ import { fetchModel, requestPrediction } from "@/lib/api-client";
 import type { ModelInfo, Prediction } from "@/lib/api-types";
 import type { DisplayError } from "@/lib/errors";
 
+import { BatchScore } from "./BatchScore";
 import { ErrorNotice } from "./ErrorNotice";
+import { Leaderboard } from "./Leaderboard";
 import { type ModelState, ModelPanel } from "./ModelPanel";
 import { PredictForm } from "./PredictForm";
 import { PredictionResult } from "./PredictionResult";
@@ -37,7 +39,10 @@ function parseValues(
   return invalid.length > 0 ? { invalid } : { features };
 }
 
-/** The interactive part of the page: the served model, the feature form and the answer. */
+/**
+ * The interactive part of the page: the served model, the feature form and the answer, the
+ * leaderboard of runs, and scoring an uploaded CSV file.
+ */
 export function Workbench() {
   const [modelState, setModelState] = useState<ModelState>({ status: "loading" });
   const [values, setValues] = useState<Record<string, string>>({});
@@ -121,6 +126,8 @@ export function Workbench() {
           {predictionState.status === "done" && <PredictionResult result={predictionState.result} />}
         </div>
       </section>
+      <Leaderboard />
+      {model && <BatchScore features={model.features} />}
     </div>
   );
 }
