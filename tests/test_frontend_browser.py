@@ -1,5 +1,5 @@
 """The all-on project's page, in a real browser, shows a prediction of the model its own
-pipeline trained.
+pipeline trained, its leaderboard, and scores an uploaded CSV file.
 
 The variant is rendered and installed as a team would (`uv sync`, `npm ci`); its model API runs
 locally on a model the pipeline trained against moto (serve_model_api.py), its Next.js app is
@@ -51,6 +51,11 @@ FRONTEND_START_TIMEOUT_S = 60
 PAGE_TIMEOUT_MS = 20_000
 # A flower the iris model calls virginica.
 FLOWER = {"Sepal length": "6.3", "Sepal width": "3.3", "Petal length": "6.0", "Petal width": "2.5"}
+
+
+def _label(feature: str) -> str:
+    """The form's label of a feature column, e.g. petal_length -> Petal length."""
+    return feature.replace("_", " ").capitalize()
 
 
 @dataclass(frozen=True)
@@ -227,6 +232,39 @@ def test_the_page_shows_a_prediction_of_the_model_the_pipeline_trained(
                 prediction = page.get_by_test_id("prediction")
                 expect(prediction.get_by_test_id("predicted-class")).to_have_text("virginica")
                 expect(prediction).to_contain_text("%")
+
+                # The leaderboard marks the champion: the run the API serves.
+                expect(page.get_by_test_id("champion")).to_contain_text(model["run_id"])
+
+                # A CSV file scored through /predict/batch, offered as a download.
+                columns = list(model["features"])
+                rows = [[FLOWER[_label(name)] for name in columns], ["5.1", "3.5", "1.4", "0.2"]]
+                upload = (
+                    "\n".join(
+                        ",".join(line)
+                        for line in [
+                            ["id", *columns],
+                            *[[str(number), *row] for number, row in enumerate(rows, start=1)],
+                        ]
+                    )
+                    + "\n"
+                )
+                page.get_by_label("CSV file to score").set_input_files(
+                    files=[{"name": "jury.csv", "mimeType": "text/csv", "buffer": upload.encode()}]
+                )
+                expect(page.get_by_test_id("batch-result")).to_contain_text("Scored 2 rows")
+                with page.expect_download() as download_info:
+                    page.get_by_test_id("batch-download").click()
+                downloaded = Path(download_info.value.path()).read_text().splitlines()
+                assert downloaded[0].split(",")[: len(columns) + 2] == [
+                    "id",
+                    *columns,
+                    "prediction",
+                ]
+                assert [line.split(",")[len(columns) + 1] for line in downloaded[1:]] == [
+                    "virginica",
+                    "setosa",
+                ]
             finally:
                 # Kept either way: on a failure it shows what the page showed instead.
                 page.screenshot(path=str(screenshot), full_page=True)

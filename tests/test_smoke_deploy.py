@@ -278,13 +278,16 @@ def _outputs(deployed: dict[str, dict[str, Any]], component: str) -> dict[str, s
 
 
 # What each job returns for a run (runtime/pipeline_jobs), in the order the state machine calls
-# them: the export's snapshot, the training's metrics, the import's promotion.
+# them: the claim of the pipeline, the export's snapshot, the training's metrics, the import's
+# promotion (no approval needed), the release of the pipeline.
 def _job_results(run_id: str) -> list[dict[str, Any]]:
     manifest_key = f"raw/_manifests/{run_id}.json"
     return [
+        {"run_id": run_id},
         {"run_id": run_id, "dataset_date": "2026-01-01", "manifest_key": manifest_key},
         {"run_id": run_id, "metric": "accuracy", "value": 0.93, "rows": 150},
-        {"promoted": True, "run_id": run_id, "metric": "accuracy", "value": 0.93},
+        {"promoted": True, "needs_approval": False, "run_id": run_id, "value": 0.93},
+        {"run_id": run_id, "released": True},
     ]
 
 
@@ -361,14 +364,30 @@ def test_smoke_variant_deploys_and_its_pipeline_runs(smoke_assembly) -> None:
             if "stateEnteredEventDetails" in event
         ]
         assert execution["status"] == "SUCCEEDED", (execution, entered)
-        assert entered == ["Export", "Wait", "Train", "Import"]
+        # prod promotes by hand: the Choice lets a run that needs no approval go on.
+        assert entered == [
+            "NameRun",
+            "Claim",
+            "Export",
+            "Wait",
+            "Train",
+            "Import",
+            "NeedsApproval",
+            "Release",
+        ]
         payloads = [
             json.loads(event["taskScheduledEventDetails"]["parameters"])["Payload"]
             for event in history["events"]
             if "taskScheduledEventDetails" in event
         ]
-        export, _, import_ = _job_results(run_id)
-        # The run is named after the execution; training gets the export's result; the import
-        # gets only the run id.
-        assert payloads == [{"run_id": run_id}, export, {"run_id": run_id}]
+        claim, export, _, import_, _ = _job_results(run_id)
+        # The run is named after the execution; the export gets the claim's result, training
+        # the export's; the registry step gets only the run id and what to do.
+        assert payloads == [
+            {"run_id": run_id, "execution": started["executionArn"], "action": "claim"},
+            claim,
+            export,
+            {"action": "evaluate", "run_id": run_id},
+            {"action": "release", "run_id": run_id},
+        ]
         assert json.loads(execution["output"]) == import_

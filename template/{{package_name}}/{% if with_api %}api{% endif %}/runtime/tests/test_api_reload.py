@@ -79,6 +79,29 @@ def test_a_run_that_cannot_be_loaded_leaves_the_served_model_in_place(
     )
 
 
+def test_a_model_file_changed_after_its_promotion_is_not_unpickled(
+    publish_model: Any, make_client: Any, clock: Any, s3: Any, bucket: str, caplog: Any
+) -> None:
+    publish_model("run-1")
+    client = make_client(refresh_seconds=300)
+    publish_model("run-2", promote=False)
+    pointer = model_format.promote(s3, bucket, "run-2")
+    # Whoever could write the bucket swaps the promoted file and points latest.json at it.
+    s3.put_object(Bucket=bucket, Key=model_format.model_key("run-2"), Body=b"planted pickle")
+    s3.put_object(
+        Bucket=bucket,
+        Key=model_format.POINTER_KEY,
+        Body=replace(pointer, model_version_id=None).to_json(),
+    )
+
+    clock.advance(300)
+
+    assert served_run(client) == "run-1"
+    [refused] = [r for r in caplog.records if r.exc_info and r.levelname == "ERROR"]
+    assert isinstance(refused.exc_info[1], model_format.ModelIntegrityError)
+    assert "changed after its promotion" in str(refused.exc_info[1])
+
+
 class GatedS3:
     """An S3 client whose reads of the serving pointer wait until the test opens the gate."""
 
