@@ -1,6 +1,7 @@
-"""The training pipeline: export, train and import jobs that a Step Functions state machine
-runs as Export -> Wait -> Train -> Import, by hand or on a schedule. The stack composes the
-parts that jobs.py, training_task.py, grants.py and orchestration.py build."""
+"""The training pipeline: export, train and registry jobs that a Step Functions state machine
+runs as Claim -> Export -> Wait -> Train -> Import (-> AwaitApproval) -> Release, one run at a
+time, by hand or on a schedule, and the batch scoring function. The stack composes the parts
+that jobs.py, training_task.py, grants.py and orchestration.py build."""
 
 from __future__ import annotations
 
@@ -48,13 +49,14 @@ MODELS_MODULE = f"{__package__}.models"
 class Pipeline(cdk.Stack):
     """Creates the training pipeline and exposes ``state_machine`` and ``failure_topic``.
 
-    One container image (runtime/, built at deploy time) holds the three jobs. Each runs as a
+    One container image (runtime/, built at deploy time) holds the jobs. Each runs as a
     Lambda function in the workload subnets, except training when ``training_compute`` is
     fargate: then it runs as an ECS Fargate task that the state machine starts and waits for.
     Each job's role may touch only the data-lake prefixes that job reads or writes, and only
-    the import job may change ``models/latest.json`` (the model the API serves) and restart
-    the API. The state machine retries what is transient and, on any failure, publishes to
-    ``failure_topic`` and fails.
+    the registry step (ImportModel) may mark a champion, change ``models/latest.json`` (the
+    model the API serves) and restart the API. The state machine runs one execution at a time,
+    retries what is transient and, on any failure, publishes to ``failure_topic``, releases
+    the pipeline and fails. ``failure_topic`` also carries drift and approval requests.
     """
 
     def __init__(

@@ -9,6 +9,8 @@ Data bucket (DATA_BUCKET):
     drift_reports/<run_id>.json               feature drift against the previous run (train)
     drift_reports/features/<run_id>.json      the same, one JSON line per feature (train)
     training_results/<run_id>.json            the training step's result, one JSON line (train)
+    registry/...                              the registry of runs, see registry.py (import)
+    processed/predictions/<run_id>/<batch>/   batch scoring's output, see score_batch.py
 
 The tables SQL reads (lake_tables.py) are written as JSON Lines with ``put_json_lines``.
 
