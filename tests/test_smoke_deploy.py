@@ -372,6 +372,7 @@ def test_smoke_variant_deploys_and_its_pipeline_runs(smoke_assembly) -> None:
             "Wait",
             "Train",
             "Import",
+            "Drifted",
             "NeedsApproval",
             "Release",
         ]

@@ -314,16 +314,23 @@ def test_pipeline(
         ]
         # Production waits for approval by default; other tiers promote automatically.
         assert manual == (environment in ("prod", "production"))
+        # A drift is told to the topic, by the state machine (the functions need no route to SNS).
+        assert states["Import"]["Next"] == "Drifted"
+        assert states["Drifted"]["Choices"][0]["Next"] == "NotifyDrift"
+        assert states["NotifyDrift"]["Resource"].endswith(":states:::sns:publish")
+        decided = states["Drifted"]["Default"]
+        assert states["NotifyDrift"]["Next"] == decided
         if manual:
-            assert states["Import"]["Next"] == "NeedsApproval"
-            assert states["NeedsApproval"]["Choices"][0]["Next"] == "AwaitApproval"
+            assert decided == "NeedsApproval"
+            assert states["NeedsApproval"]["Choices"][0]["Next"] == "NotifyApproval"
+            assert states["NotifyApproval"]["Next"] == "AwaitApproval"
             assert states["NeedsApproval"]["Default"] == "Release"
             assert states["AwaitApproval"]["Resource"].endswith(
                 ":states:::lambda:invoke.waitForTaskToken"
             )
             assert states["AwaitApproval"]["Next"] == "Release"
         else:
-            assert states["Import"]["Next"] == "Release"
+            assert decided == "Release"
             assert {"NeedsApproval", "AwaitApproval"}.isdisjoint(states)
         assert states["Release"]["End"] is True
         # A start while another run holds the pipeline is refused; a scheduled one skips.

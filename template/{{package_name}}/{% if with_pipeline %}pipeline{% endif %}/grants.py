@@ -11,7 +11,6 @@ import aws_cdk as cdk
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from ..compliance.nag import acknowledge_compliance, allow_wildcards
@@ -165,11 +164,9 @@ def grant_import(
     *,
     data_bucket: s3.IBucket,
     api_service: ecs.BaseService | None,
-    topic: sns.ITopic,
-    metric_namespace: str,
 ) -> None:
     """The registry step reads a run's model, metrics and drift, keeps the registry and moves
-    the serving pointer; it publishes drift and approval requests, and restarts the API."""
+    the serving pointer; with the API, it restarts the API's service."""
     _list(role, data_bucket)
     _objects(
         role,
@@ -193,15 +190,6 @@ def grant_import(
         "registry/approvals/<run_id>.json, named per run.",
     )
     _allow(role, ["s3:PutObject"], [data_bucket.arn_for_objects(layout.SERVING_POINTER)])
-    # The topic's key is AWS-managed (alias/aws/sns): its key policy lets SNS use it for any
-    # publisher of this account, so no KMS permission is needed here.
-    _allow(role, ["sns:Publish"], [topic.topic_arn])
-    _allow(
-        role,
-        ["cloudwatch:PutMetricData"],
-        ["*"],
-        conditions={"StringEquals": {"cloudwatch:namespace": metric_namespace}},
-    )
     if api_service is not None:
         # A new deployment makes the API's tasks load the promoted model.
         _allow(role, ["ecs:UpdateService"], [api_service.service_arn])

@@ -153,11 +153,9 @@ class Pipeline(cdk.Stack):
             "PROMOTION_MODE": settings.promotion,
             "DRIFT_BLOCKS_PROMOTION": str(settings.drift_blocks_promotion).lower(),
             "LOCK_SECONDS": str(settings.execution_timeout_seconds),
-            "NOTIFICATION_TOPIC_ARN": self.failure_topic.topic_arn,
             "METRIC_NAMESPACE": METRIC_NAMESPACE,
             "DRIFT_METRIC_NAME": DRIFT_METRIC_NAME,
             "ENVIRONMENT": environment_name,
-            "MODELS_COMMAND": f"uv run python -m {MODELS_MODULE} --environment {environment_name}",
         }
         if api_service is not None:
             import_environment["API_CLUSTER_NAME"] = api_service.cluster.cluster_name
@@ -173,16 +171,8 @@ class Pipeline(cdk.Stack):
             image=image,
             network=network,
             retention=retention,
-            also_on_any_resource=" And cloudwatch:PutMetricData, which has no resource-level "
-            "permissions: a condition limits it to the pipeline's own namespace.",
         )
-        grant_import(
-            import_model.role,
-            data_bucket=data_bucket,
-            api_service=api_service,
-            topic=self.failure_topic,
-            metric_namespace=METRIC_NAMESPACE,
-        )
+        grant_import(import_model.role, data_bucket=data_bucket, api_service=api_service)
         claim = invoke_step(self, "Claim", import_model, payload=None)
         # The decision is the run's result: the Import step passes it on, unlike other calls.
         import_step = invoke_step(
@@ -227,6 +217,7 @@ class Pipeline(cdk.Stack):
                 ),
             ),
             failure_topic=self.failure_topic,
+            models_command=f"uv run python -m {MODELS_MODULE} --environment {environment_name}",
             timeout_seconds=settings.execution_timeout_seconds,
             retention=retention,
         )

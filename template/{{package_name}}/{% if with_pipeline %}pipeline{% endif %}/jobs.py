@@ -152,11 +152,9 @@ def job_function(
     environment: dict[str, str],
     description: str,
     retention: LogRetention,
-    also_on_any_resource: str = "",
 ) -> lambda_.DockerImageFunction:
     """The function that runs ``job`` (a module of runtime/pipeline_jobs/), with a role that
-    may write its log group and attach it to the VPC; the caller grants it its data.
-    ``also_on_any_resource`` names (as a sentence) what else the caller allows on '*'."""
+    may write its log group and attach it to the VPC; the caller grants it its data."""
     function_logs = retention.new_log_group(scope, f"{construct_id}Logs")
     role = iam.Role(
         scope,
@@ -169,7 +167,7 @@ def job_function(
     vpc_reason = (
         "Only X-Ray's PutTraceSegments and PutTelemetryRecords, and the network interface "
         "actions of AWS's AWSLambdaVPCAccessExecutionRole, which Lambda needs to attach the "
-        f"function to the VPC: AWS documents both sets on '*'.{also_on_any_resource}"
+        "function to the VPC: AWS documents both sets on '*'."
     )
     cdk.Validations.of(role).acknowledge(
         cdk.Acknowledgment(id="AwsSolutions-IAM5[Resource::*]", reason=vpc_reason)

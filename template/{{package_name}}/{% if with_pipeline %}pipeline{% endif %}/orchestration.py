@@ -98,13 +98,19 @@ def pipeline_state_machine(
     import_model: sfn.TaskStateBase,
     registry: RegistrySteps,
     failure_topic: sns.ITopic,
+    models_command: str,
     timeout_seconds: int,
     retention: LogRetention,
 ) -> sfn.StateMachine:
     """NameRun, Claim, Export, a wait of ``wait_seconds``, Train, Import (the decision), in
-    manual promotion AwaitApproval, and Release. A start refused by Claim because another
-    run holds the pipeline fails as Refused, or, when the schedule started it, ends as
-    Skipped. Any other failure notifies ``failure_topic``, releases the pipeline, and fails."""
+    manual promotion AwaitApproval, and Release. ``failure_topic`` hears of a drift and of a
+    run waiting for approval (with the ``models_command`` that decides). A start refused by
+    Claim because another run holds the pipeline fails as Refused, or, when the schedule
+    started it, ends as Skipped. Any other failure notifies ``failure_topic``, releases the
+    pipeline, and fails.
+
+    The notifications are states rather than calls from the functions: Step Functions reaches
+    SNS itself, so the functions need no route to it (the pipeline runs without NAT)."""
     wait = sfn.Wait(
         scope,
         "Wait",
@@ -154,6 +160,27 @@ def pipeline_state_machine(
     steps: list[sfn.TaskStateBase] = [claim, export, train, import_model]
     decided: sfn.IChainable = release
     if registry.approval_timeout is not None:
+        notify_approval = tasks.SnsPublish(
+            scope,
+            "NotifyApproval",
+            topic=failure_topic,
+            subject=f"{PROJECT_SLUG}: a run waits for approval",
+            message=sfn.TaskInput.from_object(
+                {
+                    "run_id": sfn.JsonPath.string_at("$.run_id"),
+                    "metric": sfn.JsonPath.string_at("$.metric"),
+                    "value": sfn.JsonPath.number_at("$.value"),
+                    "champion_run_id": sfn.JsonPath.string_at("$.previous_run_id"),
+                    "approve": sfn.JsonPath.format(
+                        f"{models_command} approve {{}}", sfn.JsonPath.string_at("$.run_id")
+                    ),
+                    "reject": sfn.JsonPath.format(
+                        f"{models_command} reject {{}}", sfn.JsonPath.string_at("$.run_id")
+                    ),
+                }
+            ),
+            result_path=sfn.JsonPath.DISCARD,
+        )
         await_approval = tasks.LambdaInvoke(
             scope,
             "AwaitApproval",
@@ -170,15 +197,41 @@ def pipeline_state_machine(
             task_timeout=sfn.Timeout.duration(registry.approval_timeout),
             result_path="$.approval",
         )
-        steps.append(await_approval)
+        steps += [notify_approval, await_approval]
         decided = (
             sfn.Choice(scope, "NeedsApproval")
             .when(
                 sfn.Condition.boolean_equals("$.needs_approval", True),
-                await_approval.next(release),
+                notify_approval.next(await_approval).next(release),
             )
             .otherwise(release)
         )
+    notify_drift = tasks.SnsPublish(
+        scope,
+        "NotifyDrift",
+        topic=failure_topic,
+        subject=f"{PROJECT_SLUG}: the features of a run drifted",
+        message=sfn.TaskInput.from_object(
+            {
+                "run_id": sfn.JsonPath.string_at("$.run_id"),
+                "drifted_features": sfn.JsonPath.list_at("$.drifted_features"),
+                "blocks_promotion": sfn.JsonPath.object_at("$.drift_blocks_promotion"),
+            }
+        ),
+        result_path=sfn.JsonPath.DISCARD,
+    )
+    steps.append(notify_drift)
+    drifted = (
+        sfn.Choice(scope, "Drifted")
+        .when(
+            sfn.Condition.and_(
+                sfn.Condition.is_present("$.drift_status"),
+                sfn.Condition.string_equals("$.drift_status", "drift_detected"),
+            ),
+            notify_drift.next(decided),
+        )
+        .otherwise(decided)
+    )
     for step in [*steps, release]:
         step.add_catch(on_failure, errors=[sfn.Errors.ALL], result_path="$.error")
     definition = (
@@ -188,7 +241,7 @@ def pipeline_state_machine(
         .next(wait)
         .next(train)
         .next(import_model)
-        .next(decided)
+        .next(drifted)
     )
     return sfn.StateMachine(
         scope,

@@ -8,13 +8,15 @@ release the pipeline. One Lambda function; the event's ``action`` says which.
   version in the registry, publish its drift, and decide. A run is promoted only when it
   reaches the floor (PROMOTION_THRESHOLD) and beats the champion by PROMOTION_MARGIN, and,
   when DRIFT_BLOCKS_PROMOTION is on, its features did not drift. In manual mode a run that
-  passes waits for approval instead. Output:
+  passes waits for approval instead. The drift is written as a metric (embedded metric format
+  in the log); the state machine notifies the topic of a drift. Output:
 
       {"promoted", "needs_approval", "run_id", "metric", "value", "threshold", "margin",
-       "previous_run_id", "champion_value", "reason", "promoted_at", "api_rollout"}
+       "previous_run_id", "champion_value", "drift_status", "drifted_features",
+       "drift_blocks_promotion", "reason", "promoted_at", "api_rollout"}
 
-- ``await_approval``: keep the execution's task token for the models command and tell the
-  notification topic that the run waits.
+- ``await_approval``: keep the execution's task token for the models command (the state
+  machine has told the notification topic that the run waits).
 - ``release`` (last step, also after a failure): give the lock back; ``failed: true`` marks
   the run failed.
 """
@@ -22,6 +24,7 @@ release the pipeline. One Lambda function; the event's ``action`` says which.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -41,12 +44,10 @@ PIPELINE = "pipeline"
 
 @dataclass(frozen=True)
 class Clients:
-    """The AWS clients of the step; all but S3 are made only when needed."""
+    """The AWS clients of the step; ECS's is made only when the API is rolled."""
 
     s3: Any
     ecs: Callable[[], Any] = lambda: boto3.client("ecs")
-    sns: Callable[[], Any] = lambda: boto3.client("sns")
-    cloudwatch: Callable[[], Any] = lambda: boto3.client("cloudwatch")
 
 
 def read_run_metadata(s3: Any, bucket: str, run_id: str) -> model_format.ModelMetadata:
@@ -69,42 +70,35 @@ def roll_api(ecs: Any, cluster: str, service: str) -> dict[str, Any]:
     return {"cluster": cluster, "service": service, "deployment_id": primary}
 
 
-def notify(settings: Settings, clients: Clients, subject: str, message: dict[str, Any]) -> None:
-    if settings.notification_topic_arn:
-        clients.sns().publish(
-            TopicArn=settings.notification_topic_arn,
-            Subject=subject[:100],
-            Message=json.dumps(message, indent=2, sort_keys=True),
-        )
+def publish_drift(settings: Settings, run_id: str, status: str | None) -> None:
+    """The run's drift as a CloudWatch metric (1: drift detected, 0: none).
 
-
-def publish_drift(
-    settings: Settings, clients: Clients, run_id: str, status: str | None, drifted: list[str]
-) -> None:
-    """The drift of a run as a metric (1: drift detected, 0: none) and, on drift, a message."""
-    if settings.metric_namespace:
-        clients.cloudwatch().put_metric_data(
-            Namespace=settings.metric_namespace,
-            MetricData=[
-                {
-                    "MetricName": settings.drift_metric_name,
-                    "Dimensions": [{"Name": "Environment", "Value": settings.environment or "-"}],
-                    "Value": 1.0 if status == "drift_detected" else 0.0,
-                    "Unit": "Count",
-                }
-            ],
-        )
-    if status == "drift_detected":
-        notify(
-            settings,
-            clients,
-            f"Drift in the features of run {run_id}",
+    Written as one line of CloudWatch's embedded metric format to the function's log, which
+    CloudWatch turns into the metric: no call to CloudWatch, so no network route is needed.
+    """
+    if not settings.metric_namespace:
+        return
+    environment = settings.environment or "-"
+    print(
+        json.dumps(
             {
+                "_aws": {
+                    "Timestamp": int(time.time() * 1000),
+                    "CloudWatchMetrics": [
+                        {
+                            "Namespace": settings.metric_namespace,
+                            "Dimensions": [["Environment"]],
+                            "Metrics": [{"Name": settings.drift_metric_name, "Unit": "Count"}],
+                        }
+                    ],
+                },
+                "Environment": environment,
                 "run_id": run_id,
-                "drifted_features": drifted,
-                "blocks_promotion": (settings.drift_blocks_promotion),
-            },
-        )
+                settings.drift_metric_name: 1 if status == "drift_detected" else 0,
+            }
+        ),
+        flush=True,
+    )
 
 
 def decide(
@@ -171,13 +165,7 @@ def evaluate_run(run_id: str, settings: Settings, clients: Clients) -> dict[str,
             "training_result_key": storage.training_result_key(run_id) if training else None,
         },
     )
-    publish_drift(
-        settings,
-        clients,
-        run_id,
-        drift_status,
-        drift.body.get("drifted_features", []) if drift else [],
-    )
+    publish_drift(settings, run_id, drift_status)
 
     champion = model_format.read_pointer(s3, bucket)
     champion_value = None
@@ -192,6 +180,8 @@ def evaluate_run(run_id: str, settings: Settings, clients: Clients) -> dict[str,
         "previous_run_id": champion.run_id if champion else None,
         "champion_value": champion_value,
         "drift_status": drift_status,
+        "drifted_features": drift.body.get("drifted_features", []) if drift else [],
+        "drift_blocks_promotion": settings.drift_blocks_promotion,
         "needs_approval": False,
     }
     reason = decide(settings, value, champion_value, drift_status)
@@ -248,24 +238,13 @@ def claim(event: Mapping[str, Any], settings: Settings, s3: Any) -> dict[str, An
     return {key: value for key, value in event.items() if key not in ("action", "execution")}
 
 
-def await_approval(
-    event: Mapping[str, Any], settings: Settings, clients: Clients
-) -> dict[str, Any]:
+def await_approval(event: Mapping[str, Any], settings: Settings, s3: Any) -> dict[str, Any]:
+    """Keep the waiting execution's task token for the models command's approve or reject."""
     run_id = run_id_from_event(event)
     token = event.get("task_token")
     if not isinstance(token, str) or not token:
         raise ConfigurationError("await_approval needs the execution's task_token")
-    registry.store_approval_token(clients.s3, settings.data_bucket, run_id, token)
-    notify(
-        settings,
-        clients,
-        f"Run {run_id} waits for approval",
-        {
-            "run_id": run_id,
-            "approve": f"{settings.models_command} approve {run_id}",
-            "reject": f"{settings.models_command} reject {run_id}",
-        },
-    )
+    registry.store_approval_token(s3, settings.data_bucket, run_id, token)
     return {"run_id": run_id, "waiting": True}
 
 
@@ -303,7 +282,7 @@ def handler(event: dict[str, Any] | None, context: LambdaContext) -> dict[str, A
     if action == "claim":
         return claim(event, settings, s3)
     if action == "await_approval":
-        return await_approval(event, settings, Clients(s3=s3))
+        return await_approval(event, settings, s3)
     if action == "release":
         return release(event, settings, s3)
     if action == "evaluate":

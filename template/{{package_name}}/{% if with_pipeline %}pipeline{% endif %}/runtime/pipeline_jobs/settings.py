@@ -18,11 +18,9 @@ Every job reads the same variables, so one ``Settings`` object describes them al
     PROMOTION_MODE        optional  auto (promote) or manual (wait for approval); default auto
     DRIFT_BLOCKS_PROMOTION optional "true": a run whose features drifted is not promoted
     LOCK_SECONDS          optional  how long a run may hold the pipeline; default 86400
-    NOTIFICATION_TOPIC_ARN optional the topic told of drift and of runs awaiting approval
     METRIC_NAMESPACE      optional  CloudWatch namespace of the drift metric (with ENVIRONMENT)
     DRIFT_METRIC_NAME     optional  the drift metric's name; default DriftDetected
     ENVIRONMENT           optional  the environment's name, the drift metric's dimension
-    MODELS_COMMAND        optional  how the team runs the models command, for notifications
     API_CLUSTER_NAME      optional  ECS cluster of the prediction API (set only when it exists)
     API_SERVICE_NAME      optional  ECS service of the prediction API (set with the cluster)
 
@@ -96,11 +94,9 @@ class Settings:
     promotion_mode: str = "auto"
     drift_blocks_promotion: bool = False
     lock_seconds: int = 86400
-    notification_topic_arn: str | None = None
     metric_namespace: str | None = None
     drift_metric_name: str = "DriftDetected"
     environment: str | None = None
-    models_command: str = "models"
     api_cluster_name: str | None = None
     api_service_name: str | None = None
     athena_workgroup: str | None = None
@@ -155,11 +151,9 @@ class Settings:
             promotion_mode=mode,
             drift_blocks_promotion=(optional("DRIFT_BLOCKS_PROMOTION") or "").lower() == "true",
             lock_seconds=_parse_number("LOCK_SECONDS", optional("LOCK_SECONDS"), 86400, int),
-            notification_topic_arn=optional("NOTIFICATION_TOPIC_ARN"),
             metric_namespace=optional("METRIC_NAMESPACE"),
             drift_metric_name=optional("DRIFT_METRIC_NAME") or "DriftDetected",
             environment=optional("ENVIRONMENT"),
-            models_command=optional("MODELS_COMMAND") or "models",
             api_cluster_name=cluster,
             api_service_name=service,
             athena_workgroup=optional("ATHENA_WORKGROUP"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import boto3
 import pytest
 from sklearn.dummy import DummyClassifier
@@ -157,3 +159,39 @@ def test_unknown_metric_is_a_configuration_error(lake, lambda_context, job_env):
 def test_event_without_run_id_is_rejected(lake, lambda_context):
     with pytest.raises(ConfigurationError, match="run_id"):
         import_model.handler({"promoted": True}, lambda_context)
+
+
+def test_drift_becomes_a_metric_in_the_log(lake, lambda_context, job_env, capsys):
+    job_env.setenv("METRIC_NAMESPACE", "team/Pipeline")
+    job_env.setenv("ENVIRONMENT", "dev")
+    store_run(lake, "run-1", accuracy=0.9)
+    lake.s3.put_object(
+        Bucket=lake.data_bucket,
+        Key="drift_reports/run-1.json",
+        Body=b'{"status": "drift_detected", "drifted_features": ["x"]}',
+    )
+
+    output = import_model.handler({"run_id": "run-1"}, lambda_context)
+
+    [line] = [line for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    emf = json.loads(line)
+    [metrics] = emf["_aws"]["CloudWatchMetrics"]
+    assert (metrics["Namespace"], metrics["Dimensions"]) == ("team/Pipeline", [["Environment"]])
+    assert (emf["Environment"], emf["DriftDetected"]) == ("dev", 1)
+    # The state machine notifies the topic from the decision's fields.
+    assert (output["drift_status"], output["drifted_features"]) == ("drift_detected", ["x"])
+
+
+def test_drift_blocks_a_promotion_when_the_config_says(lake, lambda_context, job_env):
+    job_env.setenv("DRIFT_BLOCKS_PROMOTION", "true")
+    store_run(lake, "run-1", accuracy=0.9)
+    lake.s3.put_object(
+        Bucket=lake.data_bucket,
+        Key="drift_reports/run-1.json",
+        Body=b'{"status": "drift_detected", "drifted_features": ["x"]}',
+    )
+
+    output = import_model.handler({"run_id": "run-1"}, lambda_context)
+
+    assert output["promoted"] is False
+    assert output["reason"] == "its features drifted and pipeline.drift_blocks_promotion is on"
