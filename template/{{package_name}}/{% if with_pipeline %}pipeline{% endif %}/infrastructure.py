@@ -198,6 +198,7 @@ class Pipeline(cdk.Stack):
             image=image,
             network=network,
             retention=retention,
+            invoked_by_hand=True,
         )
         grant_scoring(score_batch.role, data_bucket=data_bucket)
 

@@ -152,9 +152,11 @@ def job_function(
     environment: dict[str, str],
     description: str,
     retention: LogRetention,
+    invoked_by_hand: bool = False,
 ) -> lambda_.DockerImageFunction:
     """The function that runs ``job`` (a module of runtime/pipeline_jobs/), with a role that
-    may write its log group and attach it to the VPC; the caller grants it its data."""
+    may write its log group and attach it to the VPC; the caller grants it its data.
+    ``invoked_by_hand``: a team's command invokes it, not the state machine."""
     function_logs = retention.new_log_group(scope, f"{construct_id}Logs")
     role = iam.Role(
         scope,
@@ -194,22 +196,28 @@ def job_function(
         vpc_subnets=network.subnets,
         security_groups=[network.security_group],
     )
-    _acknowledge_function(function)
+    _acknowledge_function(function, invoked_by_hand=invoked_by_hand)
     return function
 
 
-def _acknowledge_function(function: lambda_.DockerImageFunction) -> None:
+def _acknowledge_function(function: lambda_.DockerImageFunction, *, invoked_by_hand: bool) -> None:
     """The exceptions of a job's function, each with its reason."""
+    invocations = (
+        "The models command invokes the function by hand, a few files a day"
+        if invoked_by_hand
+        else "A pipeline run invokes the function once, a few runs a day"
+    )
     reserved = (
-        "A pipeline run invokes the function once, a few runs a day: it never needs to "
-        "scale out. Reserving concurrency would take it from the account's unreserved "
-        "pool, and a new account's pool of 10 cannot give any: the deploy would fail."
+        f"{invocations}: it never needs to scale out. Reserving concurrency would take it "
+        "from the account's unreserved pool, and a new account's pool of 10 cannot give any: "
+        "the deploy would fail."
     )
     dead_letters = (
-        "Step Functions invokes the function synchronously and handles its failure "
-        "(retries, then the failure topic); a dead-letter queue receives only asynchronous "
-        "invocations' events, and there are none."
-    )
+        "The models command invokes the function synchronously and reports its failure"
+        if invoked_by_hand
+        else "Step Functions invokes the function synchronously and handles its failure "
+        "(retries, then the failure topic)"
+    ) + "; a dead-letter queue receives only asynchronous invocations' events, and there are none."
     skip_checkov(function, "CKV_AWS_115", reason=reserved)
     skip_checkov(function, "CKV_AWS_116", reason=dead_letters)
     skip_checkov(
