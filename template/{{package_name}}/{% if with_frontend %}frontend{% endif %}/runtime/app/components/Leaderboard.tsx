@@ -47,7 +47,6 @@ export function Leaderboard() {
               <th scope="col">Run</th>
               <th scope="col">State</th>
               <th scope="col">Metric</th>
-              <th scope="col">Data</th>
             </tr>
           </thead>
           <tbody>
@@ -66,7 +65,6 @@ export function Leaderboard() {
                 <td className={styles.numeric}>
                   {run.metric && run.value !== null ? `${run.metric} ${formatMetric(run.value)}` : "–"}
                 </td>
-                <td>{run.dataset_date ?? "–"}</td>
               </tr>
             ))}
           </tbody>
