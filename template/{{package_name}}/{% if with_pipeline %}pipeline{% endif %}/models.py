@@ -116,9 +116,15 @@ def _continue_execution(
     token = registry.pop_approval_token(clients("s3"), targets.data_bucket, run_id)
     if token is None:
         return "no execution was waiting for it"
-    clients("stepfunctions").send_task_success(
-        taskToken=token, output=json.dumps({"approved": approved, "by": by})
-    )
+    try:
+        clients("stepfunctions").send_task_success(
+            taskToken=token, output=json.dumps({"approved": approved, "by": by})
+        )
+    except Exception as error:
+        code = getattr(error, "response", {}).get("Error", {}).get("Code")
+        if code not in ("TaskTimedOut", "TaskDoesNotExist", "InvalidToken"):
+            raise
+        return f"its execution had stopped waiting ({code})"
     return "its execution goes on"
 
 
