@@ -545,7 +545,9 @@ def test_frontend(
             (statement,) = invoke
             assert sorted(arn["Fn::Join"][1][-1] for arn in statement["Resource"]) == [
                 "/$default/GET/model",
+                "/$default/GET/runs",
                 "/$default/POST/predict",
+                "/$default/POST/predict/batch",
             ]
         else:
             assert signing_region.group(1) in ("", "''")

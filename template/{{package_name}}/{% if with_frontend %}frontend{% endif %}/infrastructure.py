@@ -38,7 +38,12 @@ HEALTH_CHECK_PATH = "/api/health"
 # Installing Node.js and the app's packages and building it, on the smallest instance.
 BOOT_TIMEOUT = cdk.Duration.minutes(25)
 # The model API's routes that the app's server calls (lib/proxy.ts, app/api/*/route.ts).
-API_ROUTES = (("GET", "/model"), ("POST", "/predict"))
+API_ROUTES = (
+    ("GET", "/model"),
+    ("POST", "/predict"),
+    ("POST", "/predict/batch"),
+    ("GET", "/runs"),
+)
 
 
 class Frontend(cdk.Stack):
