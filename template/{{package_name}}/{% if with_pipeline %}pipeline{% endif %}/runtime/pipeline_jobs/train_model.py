@@ -266,7 +266,7 @@ def train(request: TrainingRequest, settings: Settings, s3: Any) -> dict[str, An
     )
     features_version_id: str | None = written.get("VersionId")
 
-    stored = model_format.write_model(
+    model_format.write_model(
         s3,
         settings.data_bucket,
         fitted.model,
@@ -309,7 +309,6 @@ def train(request: TrainingRequest, settings: Settings, s3: Any) -> dict[str, An
         "table": table["name"],
         "metrics": fitted.metrics,
         "model_key": model_format.model_key(request.run_id),
-        "model_sha256": stored.model_sha256,
         "drift_report_key": drift_key,
         "drift_status": drift["status"],
         "result_key": storage.training_result_key(request.run_id),
