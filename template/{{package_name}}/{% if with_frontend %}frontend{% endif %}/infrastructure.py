@@ -42,8 +42,8 @@ API_ROUTES = (("GET", "/model"), ("POST", "/predict"))
 
 
 class Frontend(cdk.Stack):
-    """Creates the jury's web page and exposes ``url``, ``load_balancer`` and
-    ``auto_scaling_group``.
+    """Creates the jury's web page and exposes ``url``, ``load_balancer``, ``target_group``
+    and ``auto_scaling_group``.
 
     One Amazon Linux 2023 instance in the workload subnets, kept by an Auto Scaling group of
     one, runs the app under systemd; an internet-facing load balancer sends it the traffic
@@ -371,7 +371,7 @@ class Frontend(cdk.Stack):
                 removal_policy=removal_policy,
             ),
         )
-        public.listener.add_targets(
+        self.target_group = public.listener.add_targets(
             "App",
             port=APP_PORT,
             protocol=elbv2.ApplicationProtocol.HTTP,

@@ -26,7 +26,6 @@ from .jobs import (
 )
 from .orchestration import (
     acknowledge_orchestration,
-    failure_topic,
     pipeline_schedule,
     pipeline_state_machine,
 )
@@ -35,15 +34,15 @@ from .training_task import fargate_training_step
 
 
 class Pipeline(cdk.Stack):
-    """Creates the training pipeline and exposes ``state_machine`` and ``failure_topic``.
+    """Creates the training pipeline and exposes ``state_machine``.
 
     One container image (runtime/, built at deploy time) holds the three jobs. Each runs as a
     Lambda function in the workload subnets, except training when ``training_compute`` is
     fargate: then it runs as an ECS Fargate task that the state machine starts and waits for.
     Each job's role may touch only the data-lake prefixes that job reads or writes, and only
     the import job may change ``models/latest.json`` (the model the API serves) and restart
-    the API. The state machine retries what is transient and, on any failure, publishes to
-    ``failure_topic`` and fails.
+    the API. The state machine retries what is transient and fails on anything else; the
+    monitoring component e-mails the failed run.
     """
 
     def __init__(
@@ -170,14 +169,12 @@ class Pipeline(cdk.Stack):
         )
         invoked.append(import_model)
 
-        self.failure_topic = failure_topic(self, notification_emails=settings.notification_emails)
         self.state_machine = pipeline_state_machine(
             self,
             export=export,
             wait_seconds=settings.wait_seconds,
             train=train,
             import_model=import_step,
-            failure_topic=self.failure_topic,
             timeout_seconds=settings.execution_timeout_seconds,
             retention=retention,
         )
@@ -199,4 +196,3 @@ class Pipeline(cdk.Stack):
                 f"--state-machine-arn {self.state_machine.state_machine_arn}"
             ),
         )
-        cdk.CfnOutput(self, "FailureTopicArn", value=self.failure_topic.topic_arn)

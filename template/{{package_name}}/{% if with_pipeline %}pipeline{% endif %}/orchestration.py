@@ -1,19 +1,15 @@
 """How the jobs run: the state machine that runs them as Export -> Wait -> Train -> Import and
-reports a failed run to a topic, and the schedule that starts it."""
+the schedule that starts it."""
 
 from __future__ import annotations
 
 import aws_cdk as cdk
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as scheduler_targets
-from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_stepfunctions as sfn
-from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from ..compliance.nag import allow_wildcards
@@ -23,21 +19,6 @@ from .grants import acknowledge_inline_policy
 from .jobs import LogRetention
 
 
-def failure_topic(scope: Construct, *, notification_emails: list[str]) -> sns.Topic:
-    """The topic a failed run is reported to, with an e-mail subscription per address."""
-    topic = sns.Topic(
-        scope,
-        "FailureTopic",
-        display_name=f"{PROJECT_SLUG} pipeline failures",
-        # The AWS-managed key: the publisher is this account's state machine role.
-        master_key=kms.Alias.from_alias_name(scope, "SnsManagedKey", "alias/aws/sns"),
-        enforce_ssl=True,
-    )
-    for address in notification_emails:
-        topic.add_subscription(subscriptions.EmailSubscription(address))
-    return topic
-
-
 def pipeline_state_machine(
     scope: Construct,
     *,
@@ -45,34 +26,17 @@ def pipeline_state_machine(
     wait_seconds: int,
     train: sfn.TaskStateBase,
     import_model: sfn.TaskStateBase,
-    failure_topic: sns.ITopic,
     timeout_seconds: int,
     retention: LogRetention,
 ) -> sfn.StateMachine:
-    """Export, a wait of ``wait_seconds``, Train and Import in a row; a failed step notifies
-    ``failure_topic``, then the run fails."""
+    """Export, a wait of ``wait_seconds``, Train and Import in a row; a step that fails after
+    its retries fails the run (the monitoring component reports it)."""
     wait = sfn.Wait(
         scope,
         "Wait",
         comment="Time between the export and the training (pipeline.wait_seconds)",
         time=sfn.WaitTime.duration(cdk.Duration.seconds(wait_seconds)),
     )
-    on_failure = tasks.SnsPublish(
-        scope,
-        "NotifyFailure",
-        topic=failure_topic,
-        subject=f"{PROJECT_SLUG}: a training pipeline run failed",
-        message=sfn.TaskInput.from_object(
-            {
-                "execution": sfn.JsonPath.execution_id,
-                "error": sfn.JsonPath.string_at("$.error.Error"),
-                "cause": sfn.JsonPath.string_at("$.error.Cause"),
-            }
-        ),
-        result_path=sfn.JsonPath.DISCARD,
-    ).next(sfn.Fail(scope, "Failed", error_path="$.error.Error", cause_path="$.error.Cause"))
-    for step in (export, train, import_model):
-        step.add_catch(on_failure, errors=[sfn.Errors.ALL], result_path="$.error")
     return sfn.StateMachine(
         scope,
         "StateMachine",
