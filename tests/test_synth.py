@@ -65,6 +65,7 @@ def test_one_stage_per_environment_with_its_components(
         "Api": variant.answers["with_api"],
         "Pipeline": variant.answers["with_pipeline"],
         "Frontend": variant.answers["with_frontend"],
+        "Monitoring": True,
     }
     expected = {
         f"{variant.stage(environment)}/{component}"
@@ -312,18 +313,14 @@ def test_pipeline(
         assert states["Wait"]["Seconds"] == answers["pipeline_wait_seconds"]
         for name in ("Export", "Train", "Import"):
             state = states[name]
-            assert state["Catch"] == [
-                {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "NotifyFailure"}
-            ]
+            # A step that fails after its retries fails the run; monitoring reports it.
+            assert "Catch" not in state
             assert any(r["MaxAttempts"] > 0 and r["BackoffRate"] > 1 for r in state["Retry"])
             # A data error fails at once: retrying cannot fix the data.
             assert _attempts(state, "NoDataError") == 0
             assert _attempts(state, "TooFewRowsError") == 0
         for name in ("Export", "Import"):
             assert _attempts(states[name], "States.TaskFailed") > 0
-        assert states["NotifyFailure"]["Resource"].endswith(":states:::sns:publish")
-        assert states["NotifyFailure"]["Next"] == "Failed"
-        assert states["Failed"]["Type"] == "Fail"
 
         functions = {
             fn["Properties"]["ImageConfig"]["Command"][0].split(".")[1]: fn["Properties"]
@@ -368,14 +365,7 @@ def test_pipeline(
         ]
         assert schedules == ([answers["pipeline_schedule"]] if answers["pipeline_schedule"] else [])
 
-        (topic,) = stack.resources("AWS::SNS::Topic").values()
-        assert "KmsMasterKeyId" in topic["Properties"]
-        (topic_policy,) = stack.resources("AWS::SNS::TopicPolicy").values()
-        assert any(
-            statement["Effect"] == "Deny"
-            and statement["Condition"]["Bool"]["aws:SecureTransport"] == "false"
-            for statement in topic_policy["Properties"]["PolicyDocument"]["Statement"]
-        )
+        assert stack.resources("AWS::SNS::Topic") == {}
         (group,) = stack.resources("AWS::EC2::SecurityGroup").values()
         assert "SecurityGroupIngress" not in group["Properties"]
         assert [

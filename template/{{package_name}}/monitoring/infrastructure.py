@@ -9,7 +9,6 @@ import aws_cdk as cdk
 from aws_cdk import aws_budgets as budgets
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
-from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as events_targets
 from aws_cdk import aws_iam as iam
@@ -156,12 +155,31 @@ class Monitoring(cdk.Stack):
         self.alarms[name] = alarm
         return alarm
 
+    def _elb_metric(
+        self,
+        name: str,
+        statistic: str,
+        watch: ServiceWatch | InstanceWatch,
+        *,
+        per_target_group: bool = False,
+    ) -> cloudwatch.Metric:
+        # The full names are attributes of the other stack's resources: plain references,
+        # where CDK's own metric helpers would split an ARN of another stack at deploy time.
+        dimensions = {"LoadBalancer": watch.load_balancer.load_balancer_full_name}
+        if per_target_group:
+            dimensions["TargetGroup"] = watch.target_group.target_group_full_name
+        return cloudwatch.Metric(
+            namespace="AWS/ApplicationELB",
+            metric_name=name,
+            dimensions_map=dimensions,
+            period=self._period,
+            statistic=statistic,
+        )
+
     def _load_balancer_errors(self, component: str, watch: ServiceWatch | InstanceWatch) -> None:
         self._alarm(
             f"{component}-load-balancer-5xx",
-            watch.load_balancer.metrics.http_code_elb(
-                elbv2.HttpCodeElb.ELB_5XX_COUNT, period=self._period, statistic="Sum"
-            ),
+            self._elb_metric("HTTPCode_ELB_5XX_Count", "Sum", watch),
             threshold=self._settings.load_balancer_5xx_count,
             comparison=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             description=f"The {component}'s load balancer answers errors itself: no healthy "
@@ -169,19 +187,16 @@ class Monitoring(cdk.Stack):
         )
         self._alarm(
             f"{component}-unhealthy-targets",
-            watch.target_group.metrics.unhealthy_host_count(
-                period=self._period, statistic="Maximum"
-            ),
+            self._elb_metric("UnHealthyHostCount", "Maximum", watch, per_target_group=True),
             threshold=1,
             comparison=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             description=f"A target of the {component} fails its load balancer's health check.",
         )
 
     def _watch_service(self, component: str, watch: ServiceWatch) -> list[cloudwatch.IWidget]:
-        target_group = watch.target_group.metrics
-        requests = target_group.request_count(period=self._period, statistic="Sum")
-        errors = target_group.http_code_target(
-            elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=self._period, statistic="Sum"
+        requests = self._elb_metric("RequestCount", "Sum", watch, per_target_group=True)
+        errors = self._elb_metric(
+            "HTTPCode_Target_5XX_Count", "Sum", watch, per_target_group=True
         )
         error_rate = cloudwatch.MathExpression(
             expression="IF(requests > 0, 100 * errors / requests, 0)",
@@ -197,7 +212,7 @@ class Monitoring(cdk.Stack):
             description="More of the API's answers are server errors than "
             "monitoring.api_5xx_percent allows.",
         )
-        latency = target_group.target_response_time(period=self._period, statistic="p90")
+        latency = self._elb_metric("TargetResponseTime", "p90", watch, per_target_group=True)
         self._alarm(
             f"{component}-latency-p90",
             latency,
@@ -314,13 +329,11 @@ class Monitoring(cdk.Stack):
             description="The front end's instance fails an EC2 status check.",
         )
         self._load_balancer_errors(component, watch)
-        healthy = watch.target_group.metrics.healthy_host_count(
-            period=self._period, statistic="Minimum"
-        )
+        healthy = self._elb_metric("HealthyHostCount", "Minimum", watch, per_target_group=True)
         return [
             cloudwatch.GraphWidget(
                 title="Front end requests",
-                left=[watch.load_balancer.metrics.request_count(period=self._period)],
+                left=[self._elb_metric("RequestCount", "Sum", watch)],
                 width=8,
             ),
             cloudwatch.GraphWidget(title="Front end healthy targets", left=[healthy], width=8),
