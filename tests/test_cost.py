@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -107,3 +108,34 @@ def test_the_readme_shows_the_commands_figures(
     assert readme_totals(readme) == pytest.approx(expected, abs=0.015)
     architecture = (variant.project_dir / "docs" / "architecture.md").read_text(encoding="utf-8")
     assert readme_totals(architecture) == readme_totals(readme)
+
+
+def _help(question: str) -> str:
+    documents = (TEMPLATE_ROOT / "copier.yml").read_text(encoding="utf-8").split("\n---\n")
+    questions = yaml.safe_load(documents[-1])
+    return " ".join(questions[question]["help"].split())
+
+
+def test_the_nat_gateways_help_states_the_price_table_s_cost() -> None:
+    p = TABLE["regions"]["us-east-1"]
+    nat = (p["nat_gateway_hour"] + p["public_ipv4_hour"]) * TABLE["hours_per_month"]
+    assert f"about ${nat:.2f} a month" in _help("nat_gateways")
+
+
+@pytest.mark.variants("defaults")
+def test_the_environments_help_states_the_defaults_readme_figures(
+    rendered_variants: dict[str, Rendered],
+) -> None:
+    readme = (rendered_variants["defaults"].project_dir / "README.md").read_text(encoding="utf-8")
+    totals = readme_totals(readme)
+    assert f"about ${totals['dev']:.0f} a month idle (dev) and ${totals['prod']:.0f} (prod)" in (
+        _help("environments")
+    )
+
+
+def test_the_component_pages_cost_tables_are_current() -> None:
+    script = TEMPLATE_ROOT / "scripts" / "cost_tables.py"
+    result = subprocess.run(
+        [sys.executable, str(script), "--check"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

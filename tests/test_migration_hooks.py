@@ -1,7 +1,7 @@
 """The scripts that `copier update` runs as migrations: hooks/rename_config_key.py,
-hooks/move_config_key.py, hooks/rename_answer.py, hooks/remove_leftover_folders.py and hooks/report_conflicts.py.
-tests/test_update.py runs them inside real updates; these tests pin down their behaviour case
-by case, including the conflicts an update can leave."""
+hooks/move_config_key.py, hooks/rename_answer.py, hooks/remove_leftover_folders.py and
+hooks/report_conflicts.py. tests/test_update.py runs them inside real updates; these tests pin
+down their behaviour case by case, including the conflicts an update can leave."""
 
 from __future__ import annotations
 
