@@ -44,7 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Idle cost per month in USD, list prices of {prices['date']}:")
     for environment, environment_lines in groupby(lines, key=lambda line: line.environment):
         print(f"\n{environment}")
-        for component, component_lines in groupby(environment_lines, key=lambda line: line.component):
+        for component, component_lines in groupby(
+            environment_lines, key=lambda line: line.component
+        ):
             for line in component_lines:
                 cost = "unpriced" if line.monthly is None else f"{line.monthly:9.2f}"
                 print(f"  {component:<12} {_label(line.item):<40} {line.quantity:>6g} {cost:>9}")

@@ -195,9 +195,7 @@ class Monitoring(cdk.Stack):
 
     def _watch_service(self, component: str, watch: ServiceWatch) -> list[cloudwatch.IWidget]:
         requests = self._elb_metric("RequestCount", "Sum", watch, per_target_group=True)
-        errors = self._elb_metric(
-            "HTTPCode_Target_5XX_Count", "Sum", watch, per_target_group=True
-        )
+        errors = self._elb_metric("HTTPCode_Target_5XX_Count", "Sum", watch, per_target_group=True)
         error_rate = cloudwatch.MathExpression(
             expression="IF(requests > 0, 100 * errors / requests, 0)",
             using_metrics={"requests": requests, "errors": errors},
@@ -248,9 +246,7 @@ class Monitoring(cdk.Stack):
             cloudwatch.GraphWidget(title="API running tasks", left=[running], width=6),
         ]
 
-    def _watch_pipeline(
-        self, component: str, watch: StateMachineWatch
-    ) -> list[cloudwatch.IWidget]:
+    def _watch_pipeline(self, component: str, watch: StateMachineWatch) -> list[cloudwatch.IWidget]:
         machine = watch.state_machine
         failed = machine.metric_failed(period=self._period, statistic="Sum")
         timed_out = machine.metric_timed_out(period=self._period, statistic="Sum")
@@ -381,7 +377,10 @@ class Monitoring(cdk.Stack):
                 cloudwatch.Metric(
                     namespace="AWS/S3",
                     metric_name="BucketSizeBytes",
-                    dimensions_map={"BucketName": bucket.bucket_name, "StorageType": "StandardStorage"},
+                    dimensions_map={
+                        "BucketName": bucket.bucket_name,
+                        "StorageType": "StandardStorage",
+                    },
                     period=cdk.Duration.days(1),
                     statistic="Average",
                     label=name,
@@ -435,4 +434,3 @@ class Monitoring(cdk.Stack):
             if settings.notification_emails
             else None,
         )
-

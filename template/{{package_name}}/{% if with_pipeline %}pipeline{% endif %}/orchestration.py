@@ -14,7 +14,6 @@ from constructs import Construct
 
 from ..compliance.nag import allow_wildcards
 from ..compliance.scanners import skip_checkov
-from ..constants import PROJECT_SLUG
 from .grants import acknowledge_inline_policy
 from .jobs import LogRetention
 
