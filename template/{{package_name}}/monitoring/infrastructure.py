@@ -76,14 +76,12 @@ class Monitoring(cdk.Stack):
         if buckets is not None:
             rows.append([self._bucket_sizes(buckets)])
         if self.alarms:
-            rows.insert(
-                1,
-                [
-                    cloudwatch.AlarmStatusWidget(
-                        title="Alarms", alarms=list(self.alarms.values()), width=24
-                    )
-                ],
-            )
+            # By name, so that the dashboard depends on no attribute of the alarms.
+            by_name = [
+                cloudwatch.Alarm.from_alarm_name(self, f"{key}Status", f"{self._prefix}-{name}")
+                for name, key in ((name, alarm.node.id) for name, alarm in self.alarms.items())
+            ]
+            rows.insert(1, [cloudwatch.AlarmStatusWidget(title="Alarms", alarms=by_name, width=24)])
         self.dashboard = cloudwatch.Dashboard(
             self, "Dashboard", dashboard_name=self._prefix, widgets=rows
         )
