@@ -56,11 +56,13 @@ def test_the_defaults_cost_what_the_price_table_adds_up_to(
         api = month(p["load_balancer_hour"]) + tasks * (
             vcpu * month(p["fargate_vcpu_hour"]) + memory_gb * month(p["fargate_gb_hour"])
         )
-        # The front end: a public load balancer (an address per zone), a t3.small with a
-        # 16 GB volume and detailed monitoring.
+        # The front end: a public load balancer (an address per zone) with a web ACL of three
+        # rules, a t3.small with a 16 GB volume and detailed monitoring.
         frontend = (
             month(p["load_balancer_hour"])
             + 2 * month(p["public_ipv4_hour"])
+            + p["web_acl_month"]
+            + 3 * p["web_acl_rule_month"]
             + month(p["instance_hour"]["t3.small"])
             + 16 * p["ebs_gp3_gb_month"]
             + p["detailed_monitoring_instance_month"]
