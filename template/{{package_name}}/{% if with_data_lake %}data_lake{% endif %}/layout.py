@@ -9,6 +9,7 @@ Main bucket:
     drift_reports/     one report per training run, comparing its features with the previous ones
     training_results/  one summary per training run: its metrics and where it wrote what
     query_results/     Athena's query results, encrypted (expire, see config)
+    frontend_builds/   the front end's built app, one archive per source and CPU architecture
 
 Features bucket (versioned): features/<table>/latest.csv, one object version per training run.
 """
@@ -21,6 +22,7 @@ DRIFT_REPORTS = "drift_reports/"
 TRAINING_RESULTS = "training_results/"
 QUERY_RESULTS = "query_results/"
 FEATURES = "features/"
+FRONTEND_BUILDS = "frontend_builds/"
 
 # The model the API serves: only the pipeline's import step writes it.
 SERVING_POINTER = f"{MODELS}latest.json"
@@ -33,4 +35,5 @@ MAIN_BUCKET_PREFIXES = (
     DRIFT_REPORTS,
     TRAINING_RESULTS,
     QUERY_RESULTS,
+    FRONTEND_BUILDS,
 )
