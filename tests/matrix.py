@@ -256,7 +256,8 @@ def _cost(answers: dict[str, Any]) -> int:
     0.2 s to render, 0.1 s per stack to synthesize."""
     environments = len(answers.get("environments", ["dev", "prod"]))
     toggles = ("with_data_lake", "with_api", "with_pipeline", "with_frontend")
-    components = 1 + sum(bool(answers.get(toggle, True)) for toggle in toggles)
+    # The toggled components, plus the network (roughly) and monitoring, which every one has.
+    components = 2 + sum(bool(answers.get(toggle, True)) for toggle in toggles)
     return 2 + environments * components
 
 

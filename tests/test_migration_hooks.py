@@ -1,7 +1,7 @@
 """The scripts that `copier update` runs as migrations: hooks/rename_config_key.py,
-hooks/rename_answer.py, hooks/remove_leftover_folders.py and hooks/report_conflicts.py.
-tests/test_update.py runs them inside real updates; these tests pin down their behaviour case
-by case, including the conflicts an update can leave."""
+hooks/move_config_key.py, hooks/rename_answer.py, hooks/remove_leftover_folders.py and
+hooks/report_conflicts.py. tests/test_update.py runs them inside real updates; these tests pin
+down their behaviour case by case, including the conflicts an update can leave."""
 
 from __future__ import annotations
 
@@ -14,11 +14,13 @@ import copier
 import pytest
 
 from matrix import TEMPLATE_ROOT
+from move_config_key import move_key
 from remove_config_key import remove_key
 from rename_config_key import rename_key
 
 RENAME = TEMPLATE_ROOT / "hooks" / "rename_config_key.py"
 REMOVE = TEMPLATE_ROOT / "hooks" / "remove_config_key.py"
+MOVE = TEMPLATE_ROOT / "hooks" / "move_config_key.py"
 REPORT = TEMPLATE_ROOT / "hooks" / "report_conflicts.py"
 OLD, NEW = "data_lake.logs_days", "data_lake.logs_expiration_days"
 
@@ -166,6 +168,48 @@ def test_removes_in_every_environment_telling_the_value_then_finds_nothing(
     assert "raw_days" not in (project / "config" / "qa.yaml").read_text()
     second = run(REMOVE, project, key, "--why", why)
     assert second.stdout.count("not set: nothing to do") == 2
+
+
+# ─── move_config_key.py ──────────────────────────────────────────────────────────────────
+EMAILS = ["pipeline", "notification_emails"], ["monitoring", "notification_emails"]
+
+
+def test_moves_a_block_value_with_its_comments_and_drops_the_emptied_section() -> None:
+    config = (
+        "region: eu-west-1\n\npipeline:\n  notification_emails:\n    - a@example.com\n"
+        "    # on call\n    - b@example.com\n"
+    )
+    text, moved = move_key(config, *EMAILS)
+    assert moved
+    assert text == (
+        "region: eu-west-1\nmonitoring:\n  notification_emails:\n    - a@example.com\n"
+        "    # on call\n    - b@example.com\n"
+    )
+
+
+def test_moves_an_inline_value_to_the_top_of_an_existing_section() -> None:
+    config = "pipeline:\n  notification_emails: [a@example.com]\n  wait_seconds: 5\n"
+    config += "monitoring:\n  period_minutes: 1\n"
+    text, moved = move_key(config, *EMAILS)
+    assert moved
+    assert text == (
+        "pipeline:\n  wait_seconds: 5\nmonitoring:\n  notification_emails: [a@example.com]\n"
+        "  period_minutes: 1\n"
+    )
+
+
+def test_moves_in_every_environment_then_finds_nothing_to_do(project: Path) -> None:
+    (project / "config" / "qa.yaml").write_text("pipeline:\n  notification_emails: []\n")
+    old, new = (".".join(path) for path in EMAILS)
+
+    first = run(MOVE, project, old, new)
+
+    assert first.returncode == 0, first.stderr
+    assert f"move {old}: config/qa.yaml: now {new}, with its value" in first.stdout
+    assert (project / "config" / "qa.yaml").read_text() == (
+        "monitoring:\n  notification_emails: []\n"
+    )
+    assert run(MOVE, project, old, new).stdout.count("not set: nothing to do") == 2
 
 
 # ─── rename_config_key.py ────────────────────────────────────────────────────────────────

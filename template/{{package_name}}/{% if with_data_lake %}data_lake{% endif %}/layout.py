@@ -9,6 +9,7 @@ Main bucket:
     drift_reports/     one report per training run, comparing its features with the previous ones
     training_results/  one summary per training run: its metrics and where it wrote what
     query_results/     Athena's query results, encrypted (expire, see config)
+    frontend_builds/   the front end's built app, one archive per source and CPU architecture
     registry/          the registry of runs: registry/runs/<run_id>.json, the pipeline's lock
                        and the task tokens of runs waiting for approval
 
@@ -23,6 +24,7 @@ DRIFT_REPORTS = "drift_reports/"
 TRAINING_RESULTS = "training_results/"
 QUERY_RESULTS = "query_results/"
 FEATURES = "features/"
+FRONTEND_BUILDS = "frontend_builds/"
 REGISTRY = "registry/"
 REGISTRY_RUNS = f"{REGISTRY}runs/"
 # Batch scoring's output: processed/predictions/<run_id>/<batch>/predictions.csv + manifest.json
@@ -39,5 +41,6 @@ MAIN_BUCKET_PREFIXES = (
     DRIFT_REPORTS,
     TRAINING_RESULTS,
     QUERY_RESULTS,
+    FRONTEND_BUILDS,
     REGISTRY,
 )

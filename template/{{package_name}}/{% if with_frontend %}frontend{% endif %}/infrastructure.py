@@ -23,6 +23,7 @@ from constructs import Construct
 
 from ..compliance.log_groups import log_group
 from ..compliance.nag import acknowledge_compliance, allow_wildcards
+from ..data_lake import layout
 from ..network.load_balancers import PublicLoadBalancer, WebAclLimits
 from ..settings.base import DnsSettings
 from .settings import FrontendSettings
@@ -35,7 +36,8 @@ AGENT_CONFIG = COMPONENT_DIR / "cloudwatch_agent.json"
 RUNTIME_EXCLUDES = ["node_modules", ".next", "out", ".test-build", "next-env.d.ts", "*.tsbuildinfo"]
 APP_PORT = 3000
 HEALTH_CHECK_PATH = "/api/health"
-# Installing Node.js and the app's packages and building it, on the smallest instance.
+# Installing Node.js and the app's packages and building it, on the smallest instance (the
+# first boot of a version; later ones download that build).
 BOOT_TIMEOUT = cdk.Duration.minutes(25)
 # The model API's routes that the app's server calls (lib/proxy.ts, app/api/*/route.ts).
 API_ROUTES = (
@@ -47,8 +49,8 @@ API_ROUTES = (
 
 
 class Frontend(cdk.Stack):
-    """Creates the jury's web page and exposes ``url``, ``load_balancer`` and
-    ``auto_scaling_group``.
+    """Creates the jury's web page and exposes ``url``, ``load_balancer``, ``target_group``
+    and ``auto_scaling_group``.
 
     One Amazon Linux 2023 instance in the workload subnets, kept by an Auto Scaling group of
     one, runs the app under systemd; an internet-facing load balancer sends it the traffic
@@ -72,13 +74,17 @@ class Frontend(cdk.Stack):
         vpc: ec2.IVpc,
         workload_subnets: ec2.SubnetSelection,
         access_logs_bucket: s3.IBucket,
+        build_cache_bucket: s3.IBucket,
         api_url: str,
         signed_api: apigwv2.IHttpApi | None,
         removal_policy: cdk.RemovalPolicy,
         **kwargs: Any,
     ) -> None:
         """``api_url`` is the model API's address as the instance calls it; ``signed_api`` is
-        the HTTP API that checks IAM auth on those calls, or None when the API checks none."""
+        the HTTP API that checks IAM auth on those calls, or None when the API checks none. The
+        app is built once per source and CPU architecture, by the first instance that boots
+        it, and kept under the ``frontend_builds/`` prefix of ``build_cache_bucket`` for every
+        later boot."""
         super().__init__(scope, construct_id, **kwargs)
         log_groups = {
             name: log_group(
@@ -93,8 +99,12 @@ class Frontend(cdk.Stack):
             self, "AppSource", path=str(RUNTIME_DIR), exclude=RUNTIME_EXCLUDES
         )
         metrics_namespace = self.stack_name
+        builds = build_cache_bucket.arn_for_objects(f"{layout.FRONTEND_BUILDS}*")
         role = self._server_role(
-            app_source=app_source, log_groups=log_groups, metrics_namespace=metrics_namespace
+            app_source=app_source,
+            log_groups=log_groups,
+            metrics_namespace=metrics_namespace,
+            builds=builds,
         )
         if signed_api is not None:
             role.add_to_policy(
@@ -189,6 +199,7 @@ class Frontend(cdk.Stack):
         user_data.add_commands(
             *self._boot_values(
                 app_source=app_source,
+                builds_url=f"s3://{build_cache_bucket.bucket_name}/{layout.FRONTEND_BUILDS}",
                 api_url=api_url,
                 api_signing_region=self.region if signed_api is not None else "",
                 agent_config=_agent_config(
@@ -224,8 +235,10 @@ class Frontend(cdk.Stack):
         app_source: assets.Asset,
         log_groups: dict[str, logs.LogGroup],
         metrics_namespace: str,
+        builds: str,
     ) -> iam.Role:
-        """Session Manager, the CloudWatch agent's logs and metrics, the app's source: no more."""
+        """Session Manager, the CloudWatch agent's logs and metrics, the app's source and its
+        builds: no more."""
         role = iam.Role(
             self,
             "ServerRole",
@@ -267,6 +280,9 @@ class Frontend(cdk.Stack):
             )
         )
         role.add_to_policy(
+            iam.PolicyStatement(actions=["s3:GetObject", "s3:PutObject"], resources=[builds])
+        )
+        role.add_to_policy(
             iam.PolicyStatement(
                 actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
                 resources=[group.log_group_arn for group in log_groups.values()],
@@ -292,12 +308,19 @@ class Frontend(cdk.Stack):
             reason="ssm:UpdateInstanceInformation, with which Session Manager's agent registers "
             "the instance: the instance's ID is known only once the group launches it.",
         )
+        allow_wildcards(
+            role,
+            patterns=[r"Resource::.+/frontend_builds/\*"],
+            reason="Reads and writes the app's builds under frontend_builds/ of the data bucket, "
+            "named by the source's hash and the CPU architecture at boot; nothing else there.",
+        )
         return role
 
     def _boot_values(
         self,
         *,
         app_source: assets.Asset,
+        builds_url: str,
         api_url: str,
         api_signing_region: str,
         agent_config: str,
@@ -309,6 +332,7 @@ class Frontend(cdk.Stack):
         """
         values = {
             "APP_ARCHIVE_URL": app_source.s3_object_url,
+            "BUILDS_URL": builds_url,
             "API_URL": api_url,
             # Empty: the app calls the API unsigned.
             "API_SIGNING_REGION": api_signing_region,
@@ -376,7 +400,7 @@ class Frontend(cdk.Stack):
                 removal_policy=removal_policy,
             ),
         )
-        public.listener.add_targets(
+        self.target_group = public.listener.add_targets(
             "App",
             port=APP_PORT,
             protocol=elbv2.ApplicationProtocol.HTTP,

@@ -14,7 +14,8 @@ from .settings import NetworkSettings
 
 
 class Network(cdk.Stack):
-    """Creates the VPC and exposes it as ``vpc``, with ``workload_subnets`` for services.
+    """Creates the VPC and exposes it as ``vpc``, with ``workload_subnets`` for services and
+    ``nat_gateway_ids``.
 
     Public subnets hold load balancers and NAT gateways. Services run in the private subnets,
     which reach the internet through NAT; with no NAT gateway there are none, and services run
@@ -95,6 +96,12 @@ class Network(cdk.Stack):
             if settings.nat_gateways > 0
             else ec2.SubnetType.PRIVATE_ISOLATED
         )
+
+    @property
+    def nat_gateway_ids(self) -> list[str]:
+        """The IDs of the NAT gateways, one per public subnet that holds one."""
+        gateways = (subnet.node.try_find_child("NATGateway") for subnet in self.vpc.public_subnets)
+        return [gateway.ref for gateway in gateways if isinstance(gateway, ec2.CfnNatGateway)]
 
     @property
     def availability_zones(self) -> list[str]:

@@ -35,19 +35,15 @@ from .metrics import DRIFT_METRIC_NAME, METRIC_NAMESPACE
 from .orchestration import (
     RegistrySteps,
     acknowledge_orchestration,
-    failure_topic,
     pipeline_schedule,
     pipeline_state_machine,
 )
 from .settings import PipelineSettings
 from .training_task import fargate_training_step
 
-# The models command: python -m <package>.pipeline.models (list, approve, rollback, score, ...).
-MODELS_MODULE = f"{__package__}.models"
-
 
 class Pipeline(cdk.Stack):
-    """Creates the training pipeline and exposes ``state_machine`` and ``failure_topic``.
+    """Creates the training pipeline and exposes ``state_machine``.
 
     One container image (runtime/, built at deploy time) holds the jobs. Each runs as a
     Lambda function in the workload subnets, except training when ``training_compute`` is
@@ -55,8 +51,8 @@ class Pipeline(cdk.Stack):
     Each job's role may touch only the data-lake prefixes that job reads or writes, and only
     the registry step (ImportModel) may mark a champion, change ``models/latest.json`` (the
     model the API serves) and restart the API. The state machine runs one execution at a time,
-    retries what is transient and, on any failure, publishes to ``failure_topic``, releases
-    the pipeline and fails. ``failure_topic`` also carries drift and approval requests.
+    retries what is transient and, on any failure, releases the pipeline and fails; the
+    monitoring component e-mails the failed run.
     """
 
     def __init__(
@@ -146,7 +142,6 @@ class Pipeline(cdk.Stack):
             train = invoke_step(self, "Train", train_model, payload=None)
             invoked.append(train_model)
 
-        self.failure_topic = failure_topic(self, notification_emails=settings.notification_emails)
         import_environment = {
             **environment,
             "PROMOTION_MARGIN": str(settings.promotion_margin),
@@ -217,8 +212,6 @@ class Pipeline(cdk.Stack):
                     else None
                 ),
             ),
-            failure_topic=self.failure_topic,
-            models_command=f"uv run python -m {MODELS_MODULE} --environment {environment_name}",
             timeout_seconds=settings.execution_timeout_seconds,
             retention=retention,
         )
@@ -240,7 +233,6 @@ class Pipeline(cdk.Stack):
                 f"--state-machine-arn {self.state_machine.state_machine_arn}"
             ),
         )
-        cdk.CfnOutput(self, "FailureTopicArn", value=self.failure_topic.topic_arn)
         # What the models command (models.py) reads to find this environment's pipeline.
         cdk.CfnOutput(self, "DataBucketName", value=data_bucket.bucket_name)
         cdk.CfnOutput(self, "ScoreFunctionName", value=score_batch.function_name)

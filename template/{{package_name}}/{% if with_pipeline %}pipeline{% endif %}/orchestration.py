@@ -1,6 +1,6 @@
 """How the jobs run: the state machine that runs them as Claim -> Export -> Wait -> Train ->
-Import (-> AwaitApproval) -> Release, one execution at a time, and reports a failed run to a
-topic; and the schedule that starts it."""
+Import (-> AwaitApproval) -> Release, one execution at a time; and the schedule that starts
+it."""
 
 from __future__ import annotations
 
@@ -10,36 +10,17 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as scheduler_targets
-from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from ..compliance.nag import allow_wildcards
 from ..compliance.scanners import skip_checkov
-from ..constants import PROJECT_SLUG
 from .grants import acknowledge_inline_policy
 from .jobs import LogRetention, invoke_step
-
-
-def failure_topic(scope: Construct, *, notification_emails: list[str]) -> sns.Topic:
-    """The topic a failed run is reported to, with an e-mail subscription per address."""
-    topic = sns.Topic(
-        scope,
-        "FailureTopic",
-        display_name=f"{PROJECT_SLUG} pipeline failures",
-        # The AWS-managed key: the publisher is this account's state machine role.
-        master_key=kms.Alias.from_alias_name(scope, "SnsManagedKey", "alias/aws/sns"),
-        enforce_ssl=True,
-    )
-    for address in notification_emails:
-        topic.add_subscription(subscriptions.EmailSubscription(address))
-    return topic
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -97,53 +78,29 @@ def pipeline_state_machine(
     train: sfn.TaskStateBase,
     import_model: sfn.TaskStateBase,
     registry: RegistrySteps,
-    failure_topic: sns.ITopic,
-    models_command: str,
     timeout_seconds: int,
     retention: LogRetention,
 ) -> sfn.StateMachine:
     """NameRun, Claim, Export, a wait of ``wait_seconds``, Train, Import (the decision), in
-    manual promotion AwaitApproval, and Release. ``failure_topic`` hears of a drift and of a
-    run waiting for approval (with the ``models_command`` that decides). A start refused by
-    Claim because another run holds the pipeline fails as Refused, or, when the schedule
-    started it, ends as Skipped. Any other failure notifies ``failure_topic``, releases the
-    pipeline, and fails.
-
-    The notifications are states rather than calls from the functions: Step Functions reaches
-    SNS itself, so the functions need no route to it (the pipeline runs without NAT)."""
+    manual promotion AwaitApproval, and Release. A start refused by Claim because another
+    run holds the pipeline fails as Refused, or, when the schedule started it, ends as
+    Skipped. Any other failure releases the pipeline and fails the run (the monitoring
+    component reports it)."""
     wait = sfn.Wait(
         scope,
         "Wait",
         comment="Time between the export and the training (pipeline.wait_seconds)",
         time=sfn.WaitTime.duration(cdk.Duration.seconds(wait_seconds)),
     )
-    on_failure = (
-        tasks.SnsPublish(
-            scope,
-            "NotifyFailure",
-            topic=failure_topic,
-            subject=f"{PROJECT_SLUG}: a training pipeline run failed",
-            message=sfn.TaskInput.from_object(
-                {
-                    "execution": sfn.JsonPath.execution_id,
-                    "error": sfn.JsonPath.string_at("$.error.Error"),
-                    "cause": sfn.JsonPath.string_at("$.error.Cause"),
-                }
-            ),
-            result_path=sfn.JsonPath.DISCARD,
-        )
-        .next(
-            registry_step(
-                scope,
-                "ReleaseAfterFailure",
-                registry.function,
-                "release",
-                failed=True,
-                error=sfn.JsonPath.object_at("$.error"),
-            )
-        )
-        .next(sfn.Fail(scope, "Failed", error_path="$.error.Error", cause_path="$.error.Cause"))
-    )
+    # A failed run gives the pipeline back, then fails (the monitoring component reports it).
+    on_failure = registry_step(
+        scope,
+        "ReleaseAfterFailure",
+        registry.function,
+        "release",
+        failed=True,
+        error=sfn.JsonPath.object_at("$.error"),
+    ).next(sfn.Fail(scope, "Failed", error_path="$.error.Error", cause_path="$.error.Cause"))
     another_run = sfn.Choice(scope, "StartedBySchedule")
     another_run.when(
         sfn.Condition.and_(
@@ -160,27 +117,6 @@ def pipeline_state_machine(
     steps: list[sfn.TaskStateBase] = [claim, export, train, import_model]
     decided: sfn.IChainable = release
     if registry.approval_timeout is not None:
-        notify_approval = tasks.SnsPublish(
-            scope,
-            "NotifyApproval",
-            topic=failure_topic,
-            subject=f"{PROJECT_SLUG}: a run waits for approval",
-            message=sfn.TaskInput.from_object(
-                {
-                    "run_id": sfn.JsonPath.string_at("$.run_id"),
-                    "metric": sfn.JsonPath.string_at("$.metric"),
-                    "value": sfn.JsonPath.number_at("$.value"),
-                    "champion_run_id": sfn.JsonPath.string_at("$.previous_run_id"),
-                    "approve": sfn.JsonPath.format(
-                        f"{models_command} approve {{}}", sfn.JsonPath.string_at("$.run_id")
-                    ),
-                    "reject": sfn.JsonPath.format(
-                        f"{models_command} reject {{}}", sfn.JsonPath.string_at("$.run_id")
-                    ),
-                }
-            ),
-            result_path=sfn.JsonPath.DISCARD,
-        )
         await_approval = tasks.LambdaInvoke(
             scope,
             "AwaitApproval",
@@ -197,41 +133,15 @@ def pipeline_state_machine(
             task_timeout=sfn.Timeout.duration(registry.approval_timeout),
             result_path="$.approval",
         )
-        steps += [notify_approval, await_approval]
+        steps.append(await_approval)
         decided = (
             sfn.Choice(scope, "NeedsApproval")
             .when(
                 sfn.Condition.boolean_equals("$.needs_approval", True),
-                notify_approval.next(await_approval).next(release),
+                await_approval.next(release),
             )
             .otherwise(release)
         )
-    notify_drift = tasks.SnsPublish(
-        scope,
-        "NotifyDrift",
-        topic=failure_topic,
-        subject=f"{PROJECT_SLUG}: the features of a run drifted",
-        message=sfn.TaskInput.from_object(
-            {
-                "run_id": sfn.JsonPath.string_at("$.run_id"),
-                "drifted_features": sfn.JsonPath.list_at("$.drifted_features"),
-                "blocks_promotion": sfn.JsonPath.object_at("$.drift_blocks_promotion"),
-            }
-        ),
-        result_path=sfn.JsonPath.DISCARD,
-    )
-    steps.append(notify_drift)
-    drifted = (
-        sfn.Choice(scope, "Drifted")
-        .when(
-            sfn.Condition.and_(
-                sfn.Condition.is_present("$.drift_status"),
-                sfn.Condition.string_equals("$.drift_status", "drift_detected"),
-            ),
-            notify_drift.next(decided),
-        )
-        .otherwise(decided)
-    )
     for step in [*steps, release]:
         step.add_catch(on_failure, errors=[sfn.Errors.ALL], result_path="$.error")
     definition = (
@@ -241,7 +151,7 @@ def pipeline_state_machine(
         .next(wait)
         .next(train)
         .next(import_model)
-        .next(drifted)
+        .next(decided)
     )
     return sfn.StateMachine(
         scope,
