@@ -10,6 +10,7 @@ from conftest import MATRIX, Rendered
 from matrix import SynthReport
 
 VARIANTS = sorted(MATRIX)
+WITH_PIPELINE = [name for name in VARIANTS if MATRIX[name].get("with_pipeline", True)]
 ALARMS = {
     "with_api": {
         "api-5xx-rate": ("api_5xx_percent", 1),
@@ -18,7 +19,11 @@ ALARMS = {
         "api-load-balancer-5xx": ("load_balancer_5xx_count", 1),
         "api-tasks-below-minimum": (None, None),
     },
-    "with_pipeline": {"pipeline-runs-failed": (None, 1), "pipeline-runs-timed-out": (None, 1)},
+    "with_pipeline": {
+        "pipeline-runs-failed": (None, 1),
+        "pipeline-runs-timed-out": (None, 1),
+        "pipeline-drift-detected": (None, 1),
+    },
     "with_frontend": {
         "frontend-unhealthy-targets": (None, 1),
         "frontend-status-check-failed": (None, 1),
@@ -98,3 +103,33 @@ def test_one_budget_per_environment_tells_the_same_addresses(
             "notification_emails"
         ]
         assert len(stack.resources("AWS::CloudWatch::Dashboard")) == 1
+
+
+@pytest.mark.parametrize("name", WITH_PIPELINE)
+def test_the_drift_alarm_reads_the_metric_the_pipeline_publishes(
+    name: str, synthesized: dict[str, SynthReport], rendered_variants: dict[str, Rendered]
+) -> None:
+    variant, report = rendered_variants[name], synthesized[name]
+    for environment in variant.answers["environments"]:
+        stage = variant.stage(environment)
+        alarm = next(
+            alarm["Properties"]
+            for alarm in report.stack(stage, "Monitoring")
+            .resources("AWS::CloudWatch::Alarm")
+            .values()
+            if alarm["Properties"]["AlarmName"] == f"{stage}-pipeline-drift-detected"
+        )
+        published = [
+            function["Properties"]["Environment"]["Variables"]
+            for function in report.stack(stage, "Pipeline")
+            .resources("AWS::Lambda::Function")
+            .values()
+            if "DRIFT_METRIC_NAME"
+            in function["Properties"].get("Environment", {}).get("Variables", {})
+        ]
+        assert published, "no pipeline function publishes the drift metric"
+        for variables in published:
+            assert alarm["Namespace"] == variables["METRIC_NAMESPACE"]
+            assert alarm["MetricName"] == variables["DRIFT_METRIC_NAME"]
+            assert alarm["Dimensions"] == [{"Name": "Environment", "Value": environment}]
+            assert variables["ENVIRONMENT"] == environment

@@ -266,6 +266,16 @@ class Monitoring(cdk.Stack):
             description="A training pipeline run took longer than "
             "pipeline.execution_timeout_minutes.",
         )
+        # Published by each run's registry step; a run without a previous one publishes nothing.
+        self._alarm(
+            f"{component}-drift-detected",
+            watch.drift,
+            threshold=1,
+            comparison=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            periods=1,
+            description="A training run's features drifted from the previous run's (PSI above "
+            "0.2 on a feature); `models show <run>` lists the features.",
+        )
         # The failed run itself, with its error and cause, as one message on the topic.
         rule = events.Rule(
             self,
@@ -296,12 +306,13 @@ class Monitoring(cdk.Stack):
         )
         return [
             cloudwatch.GraphWidget(
-                title="Pipeline runs", left=[succeeded, failed, timed_out], width=12
+                title="Pipeline runs", left=[succeeded, failed, timed_out], width=8
             ),
+            cloudwatch.GraphWidget(title="Drift detected", left=[watch.drift], width=8),
             cloudwatch.GraphWidget(
                 title="Pipeline run time (ms)",
                 left=[machine.metric_time(period=cdk.Duration.hours(1))],
-                width=12,
+                width=8,
             ),
         ]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aws_cdk import aws_autoscaling as autoscaling
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_s3 as s3
@@ -38,9 +39,11 @@ class ServiceWatch:
 
 @dataclass(frozen=True)
 class StateMachineWatch:
-    """A state machine whose failed and timed-out runs are reported."""
+    """A state machine whose failed and timed-out runs are reported, and the metric its runs
+    publish when their features drift (1 drifted, 0 not)."""
 
     state_machine: sfn.StateMachine
+    drift: cloudwatch.IMetric
 
 
 @dataclass(frozen=True)
