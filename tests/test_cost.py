@@ -67,8 +67,8 @@ def test_the_defaults_cost_what_the_price_table_adds_up_to(
             + 16 * p["ebs_gp3_gb_month"]
             + p["detailed_monitoring_instance_month"]
         )
-        # Monitoring: 5 API alarms, 2 pipeline, 3 front end, 1 NAT; a dashboard; the topic's key.
-        monitoring = 11 * p["alarm_month"] + p["dashboard_month"] + p["kms_key_month"]
+        # Monitoring: 5 API alarms, 3 pipeline, 3 front end, 1 NAT; a dashboard; the topic's key.
+        monitoring = 12 * p["alarm_month"] + p["dashboard_month"] + p["kms_key_month"]
         return network + api + frontend + monitoring
 
     totals = environment_totals(rendered_variants["defaults"], synthesized["defaults"])
