@@ -18,7 +18,7 @@ import json
 import multiprocessing
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -195,9 +195,16 @@ def _stage_settings(app: Any) -> dict[str, dict[str, Any]]:
 
 
 def synthesize(
-    project_dir: Path, package_name: str, outdir: Path, *, builtin_validation: bool = True
+    project_dir: Path,
+    package_name: str,
+    outdir: Path,
+    *,
+    builtin_validation: bool = True,
+    environments: list[str] | None = None,
+    change: Callable[[Any], None] | None = None,
 ) -> SynthReport:
-    """Synthesize a rendered project in this process, with cdk-nag as its app registers it."""
+    """Synthesize a rendered project in this process, with cdk-nag as its app registers it:
+    its ``environments`` (all by default), after ``change`` (given the app) if any."""
     with _importable(project_dir, package_name):
         spec = importlib.util.spec_from_file_location("app", project_dir / "app.py")
         assert spec and spec.loader
@@ -205,8 +212,12 @@ def synthesize(
         sys.modules["app"] = module
         spec.loader.exec_module(module)
         app = module.build_app(
-            outdir=str(outdir), builtin_cloud_formation_validation=builtin_validation
+            outdir=str(outdir),
+            environments=environments,
+            builtin_cloud_formation_validation=builtin_validation,
         )
+        if change is not None:
+            change(app)
         settings = _stage_settings(app)
         try:
             app.synth()

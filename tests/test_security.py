@@ -242,6 +242,42 @@ def test_builtin_cloudformation_validation_finds_nothing_on_all_on(
     assert findings == []
 
 
+@pytest.mark.variants("all_on")
+def test_an_action_planted_on_an_allowed_wildcard_fails_synth_naming_role_and_action(
+    rendered_variants: dict[str, Rendered], tmp_path: Path
+) -> None:
+    """A wildcard allowance names its actions: a statement that adds another action on the
+    same `*` (here a secret's value, on the export function's role, whose allowance names the
+    VPC's and X-Ray's actions) stops the synth, and the message names the role and the action."""
+    from aws_cdk import aws_iam as iam
+
+    variant = rendered_variants["all_on"]
+    stage = variant.stage("dev")
+
+    def plant(app: Any) -> None:
+        role = (
+            app.node.find_child(stage)
+            .node.find_child("Pipeline")
+            .node.find_child("ExportTablesRole")
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=["*"])
+        )
+
+    report = synthesize(
+        variant.project_dir,
+        variant.answers["package_name"],
+        tmp_path / "cdk.out",
+        builtin_validation=False,
+        environments=["dev"],
+        change=plant,
+    )
+    assert report.error is not None
+    assert f"{stage}/Pipeline/ExportTablesRole grants secretsmanager:GetSecretValue on *" in (
+        report.error
+    )
+
+
 @pytest.fixture(scope="session")
 def all_on_under_every_pack(
     synthesized: dict[str, SynthReport], tmp_path_factory: pytest.TempPathFactory

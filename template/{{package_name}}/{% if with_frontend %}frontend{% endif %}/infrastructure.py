@@ -298,6 +298,13 @@ class Frontend(cdk.Stack):
         allow_wildcards(
             role,
             patterns=[r"Resource::\*"],
+            actions=[
+                "cloudwatch:PutMetricData",
+                "ssmmessages:CreateControlChannel",
+                "ssmmessages:CreateDataChannel",
+                "ssmmessages:OpenControlChannel",
+                "ssmmessages:OpenDataChannel",
+            ],
             reason="cloudwatch:PutMetricData and Session Manager's ssmmessages channel actions "
             "have no resource-level permissions; a condition holds PutMetricData to the front "
             "end's own metric namespace.",
@@ -305,6 +312,7 @@ class Frontend(cdk.Stack):
         allow_wildcards(
             role,
             patterns=[r"Resource::arn:.+:ec2:.+:instance/\*"],
+            actions=["ssm:UpdateInstanceInformation"],
             reason="ssm:UpdateInstanceInformation, with which Session Manager's agent registers "
             "the instance: the instance's ID is known only once the group launches it.",
         )

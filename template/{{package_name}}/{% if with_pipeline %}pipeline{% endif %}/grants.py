@@ -244,7 +244,9 @@ def _objects(
 ) -> None:
     """Allow ``actions`` on every object under ``prefix`` of ``bucket``."""
     _allow(role, actions, [bucket.arn_for_objects(f"{prefix}*")])
-    allow_wildcards(role, patterns=[rf"Resource::.*/{re.escape(prefix)}\*"], reason=why)
+    allow_wildcards(
+        role, patterns=[rf"Resource::.*/{re.escape(prefix)}\*"], actions=actions, reason=why
+    )
 
 
 def _write_once(role: iam.IRole, bucket: s3.IBucket, prefix: str, why: str) -> None:

@@ -20,7 +20,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from ..compliance.log_groups import log_group
-from ..compliance.nag import acknowledge_compliance
+from ..compliance.nag import acknowledge_compliance, allow_wildcards
 from ..compliance.scanners import skip_checkov
 from ..constants import PROJECT_SLUG
 from ..data_lake.catalog import LakeQueries
@@ -58,6 +58,9 @@ LAMBDA_VPC_ACTIONS = [
     "ec2:AssignPrivateIpAddresses",
     "ec2:UnassignPrivateIpAddresses",
 ]
+# What a traced function (or state machine) writes to X-Ray; X-Ray has no resource-level
+# permissions for them.
+XRAY_WRITE_ACTIONS = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -171,10 +174,13 @@ def job_function(
         "actions of AWS's AWSLambdaVPCAccessExecutionRole, which Lambda needs to attach the "
         "function to the VPC: AWS documents both sets on '*'."
     )
-    cdk.Validations.of(role).acknowledge(
-        cdk.Acknowledgment(id="AwsSolutions-IAM5[Resource::*]", reason=vpc_reason)
+    allow_wildcards(
+        role,
+        patterns=[r"Resource::\*"],
+        actions=[*LAMBDA_VPC_ACTIONS, *XRAY_WRITE_ACTIONS],
+        reason=vpc_reason,
+        checkov_checks=["CKV_AWS_111"],
     )
-    skip_checkov(role.node.find_child("DefaultPolicy"), "CKV_AWS_111", reason=vpc_reason)
     acknowledge_inline_policy(role)
     function = lambda_.DockerImageFunction(
         scope,

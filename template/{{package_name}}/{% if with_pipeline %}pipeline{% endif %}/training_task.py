@@ -12,6 +12,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
+from ..compliance.nag import allow_wildcards
 from .grants import acknowledge_inline_policy, grant_training
 from .jobs import JOBS_PACKAGE, JobNetwork, LogRetention
 from .settings import FargateTrainingSettings
@@ -81,11 +82,13 @@ def fargate_training_step(
             reason="The environment holds bucket names and training settings, no secrets; "
             "the task role, not the environment, grants access.",
         ),
-        cdk.Acknowledgment(
-            id="AwsSolutions-IAM5[Resource::*]",
-            reason="The execution role's ecr:GetAuthorizationToken, which ECR documents on "
-            "'*'; pulling is limited to the image's repository.",
-        ),
+    )
+    allow_wildcards(
+        task_definition.obtain_execution_role(),
+        patterns=[r"Resource::\*"],
+        actions=["ecr:GetAuthorizationToken"],
+        reason="ecr:GetAuthorizationToken, which pulls the image, has no resource-level "
+        "permissions; pulling is limited to the image's repository.",
     )
     acknowledge_inline_policy(task_definition)
     acknowledge_inline_policy(task_role)
