@@ -1,9 +1,11 @@
 """GitHub Actions' way into the account: GitHub's OIDC identity provider and one deploy role
-per environment, each of which may only hand the work on to the CDK bootstrap roles."""
+per environment, each of which may only hand the work on to its environment's CDK bootstrap
+roles."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import aws_cdk as cdk
@@ -17,6 +19,16 @@ GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 BOOTSTRAP_ROLES = ("deploy", "file-publishing", "image-publishing", "lookup")
 
 
+@dataclass(frozen=True)
+class BootstrapTarget:
+    """Where an environment deploys: its account ("" for this stack's own), its region and the
+    qualifier of its CDK bootstrap."""
+
+    account: str
+    region: str
+    qualifier: str
+
+
 class CiAccess(cdk.Stack):
     """Creates GitHub's OIDC identity provider and a deploy role for each environment, and
     exposes the roles as ``deploy_roles`` by environment name (each ARN is also an output,
@@ -25,8 +37,10 @@ class CiAccess(cdk.Stack):
     Only a workflow job of ``repository`` that runs in the GitHub environment of the same name
     (``environment: prod``) may assume an environment's role, so the approval rules of that
     GitHub environment guard the AWS environment too. A role may do one thing: assume the CDK
-    bootstrap roles of its environment's region in this account. CloudFormation, through the
-    bootstrap's execution role, makes the changes; the deploy role holds no other permission.
+    bootstrap roles of its environment: that environment's account, region and bootstrap
+    qualifier, so that no environment's role reaches another's bootstrap, also where they share
+    an account. CloudFormation, through that bootstrap's execution role, makes the changes; the
+    deploy role holds no other permission.
 
     An account has one GitHub provider, shared by every repository that deploys to it. The
     stack creates it unless it is deployed with the parameter ``CreateGitHubOidcProvider`` set
@@ -39,8 +53,7 @@ class CiAccess(cdk.Stack):
         construct_id: str,
         *,
         repository: str,
-        deploy_regions: Mapping[str, str],
-        bootstrap_qualifier: str,
+        targets: Mapping[str, BootstrapTarget],
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -83,7 +96,7 @@ class CiAccess(cdk.Stack):
         )
 
         self.deploy_roles: dict[str, iam.Role] = {}
-        for environment, region in deploy_regions.items():
+        for environment, target in targets.items():
             name = "".join(part.capitalize() for part in environment.split("-"))
             role = iam.Role(
                 self,
@@ -106,22 +119,14 @@ class CiAccess(cdk.Stack):
                 iam.PolicyStatement(
                     actions=["sts:AssumeRole"],
                     resources=[
-                        self.format_arn(
-                            service="iam",
-                            region="",
-                            resource="role",
-                            resource_name=(
-                                f"cdk-{bootstrap_qualifier}-{kind}-role-{self.account}-{region}"
-                            ),
-                        )
-                        for kind in BOOTSTRAP_ROLES
+                        bootstrap_role_arn(self, target, kind) for kind in BOOTSTRAP_ROLES
                     ],
                 )
             )
             acknowledge_compliance(
                 role,
                 "IAMNoInlinePolicy",
-                reason="The role's one statement, sts:AssumeRole on its environment's CDK "
+                reason="The role's one statement, sts:AssumeRole on its environment's own CDK "
                 "bootstrap roles, lives and goes with the role and can be attached to no "
                 "other principal.",
             )
@@ -132,3 +137,15 @@ class CiAccess(cdk.Stack):
                 value=role.role_arn,
                 description=f"AWS_DEPLOY_ROLE_ARN of the GitHub environment {environment}",
             )
+
+
+def bootstrap_role_arn(stack: cdk.Stack, target: BootstrapTarget, kind: str) -> str:
+    """The ARN of one of the roles `cdk bootstrap --qualifier` made for ``target``."""
+    account = target.account or stack.account
+    return stack.format_arn(
+        service="iam",
+        region="",
+        account=account,
+        resource="role",
+        resource_name=f"cdk-{target.qualifier}-{kind}-role-{account}-{target.region}",
+    )

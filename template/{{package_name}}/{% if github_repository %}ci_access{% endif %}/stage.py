@@ -9,12 +9,11 @@ from typing import Any
 import aws_cdk as cdk
 from constructs import Construct
 
-from ..constants import PROJECT_SLUG
+from ..constants import PROJECT_SLUG, bootstrap_qualifier
 from ..environment import EnvironmentSettings
-from .infrastructure import CiAccess
+from .infrastructure import BootstrapTarget, CiAccess
 
-# Where `cdk bootstrap --qualifier` puts a non-default qualifier (cdk.json's context).
-QUALIFIER_CONTEXT = "@aws-cdk/core:bootstrapQualifier"
+TIERS = ("development", "staging", "production")
 
 
 class CiAccessStage(cdk.Stage):
@@ -27,7 +26,6 @@ class CiAccessStage(cdk.Stage):
         *,
         repository: str,
         environments: Sequence[EnvironmentSettings],
-        bootstrap_qualifier: str,
         **kwargs: Any,
     ) -> None:
         account = environments[0].account or None
@@ -38,12 +36,25 @@ class CiAccessStage(cdk.Stage):
             **kwargs,
         )
         cdk.Tags.of(self).add("project", PROJECT_SLUG)
+        # A person deploys this stack, once, with their own (administrator) credentials: not
+        # through an environment's bootstrap roles, whose execution policy may not touch the
+        # deploy roles. The template is uploaded to the highest tier's bootstrap bucket.
+        highest = max(environments, key=lambda settings: TIERS.index(settings.tier))
         self.ci_access = CiAccess(
             self,
             "CiAccess",
             repository=repository,
-            deploy_regions={settings.name: settings.region for settings in environments},
-            bootstrap_qualifier=bootstrap_qualifier,
+            targets={
+                settings.name: BootstrapTarget(
+                    account=settings.account,
+                    region=settings.region,
+                    qualifier=bootstrap_qualifier(settings.name),
+                )
+                for settings in environments
+            },
+            synthesizer=cdk.CliCredentialsStackSynthesizer(
+                qualifier=bootstrap_qualifier(highest.name)
+            ),
         )
 
 
@@ -52,9 +63,6 @@ def add_ci_access(
 ) -> list[CiAccessStage]:
     """One stage per AWS account among the environments: ``<project>-ci-access``, or
     ``<project>-ci-access-<account>`` each when the environments span several accounts."""
-    qualifier = app.node.try_get_context(QUALIFIER_CONTEXT) or (
-        cdk.DefaultStackSynthesizer.DEFAULT_QUALIFIER
-    )
     by_account = {
         account: list(group)
         for account, group in groupby(
@@ -69,7 +77,6 @@ def add_ci_access(
             + (f"-{account or 'default'}" if len(by_account) > 1 else ""),
             repository=repository,
             environments=group,
-            bootstrap_qualifier=qualifier,
         )
         for account, group in by_account.items()
     ]
