@@ -118,9 +118,7 @@ class CiAccess(cdk.Stack):
             role.add_to_policy(
                 iam.PolicyStatement(
                     actions=["sts:AssumeRole"],
-                    resources=[
-                        bootstrap_role_arn(self, target, kind) for kind in BOOTSTRAP_ROLES
-                    ],
+                    resources=[bootstrap_role_arn(self, target, kind) for kind in BOOTSTRAP_ROLES],
                 )
             )
             acknowledge_compliance(
