@@ -106,7 +106,10 @@ class UnknownResourceType(ValueError):
 
 def actions_for(resource_type: str) -> list[str]:
     """The actions CloudFormation needs for one resource type (IAM's: see the statements)."""
-    if resource_type.startswith("Custom::") or resource_type == "AWS::CloudFormation::CustomResource":
+    if (
+        resource_type.startswith("Custom::")
+        or resource_type == "AWS::CloudFormation::CustomResource"
+    ):
         return CUSTOM_RESOURCE_ACTIONS
     if resource_type in IAM_TYPES:
         return []
@@ -178,9 +181,7 @@ def execution_policy(environment: str, types: Iterable[str]) -> dict[str, Any]:
                 "Action": ROLE_ACTIONS,
                 "Resource": "arn:aws:iam::*:role/*",
                 "Condition": {
-                    "StringEquals": {
-                        f"aws:ResourceTag/{key}": value for key, value in tags.items()
-                    }
+                    "StringEquals": {f"aws:ResourceTag/{key}": value for key, value in tags.items()}
                 },
             },
             {
