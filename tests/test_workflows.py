@@ -134,8 +134,12 @@ def test_deploy_signs_in_through_oidc_without_stored_keys(variant: Rendered) -> 
         assert inputs["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
         assert inputs["aws-region"] == variant.answers["aws_region"]
         assert not {"aws-access-key-id", "aws-secret-access-key"} & set(inputs)
-        if variant.answers["aws_account_id"]:
-            assert inputs["allowed-account-ids"] == variant.answers["aws_account_id"]
+        environment = job["environment"]
+        account = variant.answers["environment_accounts"][environment]
+        if account:
+            assert inputs["allowed-account-ids"] == account
+        else:
+            assert "allowed-account-ids" not in inputs
 
 
 def test_actions_are_pinned_to_the_commits_of_the_template_versions(variant: Rendered) -> None:
