@@ -171,3 +171,19 @@ def test_with_an_account_per_environment_each_role_targets_its_own_account(
         account = account_of(answers, environment)
         assert f"-ci-access-{account}/" in name
         assert all(f"arn:aws:iam::{account}:role/" in arn for arn in arns), arns
+
+
+@pytest.mark.variants("all_on")
+def test_the_bootstrap_commands_name_the_qualifiers_the_stacks_deploy_with(
+    synthesized: dict[str, SynthReport], rendered_variants: dict[str, Rendered]
+) -> None:
+    variant = rendered_variants["all_on"]
+    qualifiers = qualifiers_of_stages(synthesized["all_on"], variant.answers)
+    readme = (variant.project_dir / "README.md").read_text(encoding="utf-8")
+    deploy = (variant.project_dir / ".github/workflows/deploy.yml").read_text(encoding="utf-8")
+    for environment, qualifier in qualifiers.items():
+        assert f"--qualifier {qualifier} " in readme, environment
+        assert f"--toolkit-stack-name CDKToolkit-{qualifier}" in deploy, environment
+        # Each environment's bootstrap gets the policy derived from its own stacks.
+        assert f"bootstrap_policy {environment} > {environment}-execution-policy.json" in readme
+    assert "AdministratorAccess" not in readme.replace("default, AdministratorAccess", "")
