@@ -27,6 +27,20 @@ BAD_ANSWERS = [
     ({"author_email": "not-an-address"}, "author_email", "e-mail address"),
     ({"aws_account_id": "12345678901"}, "aws_account_id", "exactly 12 digits (got 11"),
     ({"aws_account_id": "12345678901a"}, "aws_account_id", "exactly 12 digits"),
+    (
+        {"account_layout": "per_environment", "dev_account_id": "123"},
+        "dev_account_id",
+        "exactly 12 digits (got 3",
+    ),
+    (
+        {
+            "account_layout": "per_environment",
+            "dev_account_id": "1" * 12,
+            "prod_account_id": "1" * 12,
+        },
+        "prod_account_id",
+        "an account of its own, not dev's",
+    ),
     ({"aws_region": "us-east-7"}, "aws_region", "not a commercial AWS region"),
     ({"aws_region": "cn-north-1"}, "aws_region", "not a commercial AWS region"),
     ({"environments": []}, "environments", "at least one environment"),
