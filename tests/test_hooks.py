@@ -85,3 +85,62 @@ def test_copier_copy_leaves_a_clean_repository_with_one_commit(tmp_path: Path) -
         if path.is_file() and ".git" not in path.relative_to(project).parts
     )
     assert git(project, "ls-files").splitlines() == on_disk
+
+
+# ─── hooks/lock_dependencies.py ───────────────────────────────────────────────────────────
+
+LOCK_HOOK = TEMPLATE_ROOT / "hooks" / "lock_dependencies.py"
+
+
+def run_lock_hook(cwd: Path, path: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(LOCK_HOOK)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PATH": path},
+    )
+
+
+def fake_uv(directory: Path, script: str) -> str:
+    """A directory holding an `uv` that runs ``script`` (sh), for PATH."""
+    directory.mkdir()
+    uv = directory / "uv"
+    uv.write_text(f"#!/bin/sh\n{script}\n")
+    uv.chmod(0o755)
+    return str(directory)
+
+
+def test_the_lock_task_writes_uv_lock_with_uv(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    path = fake_uv(tmp_path / "bin", 'test "$1" = lock && echo "version = 1" > uv.lock')
+
+    result = run_lock_hook(project, path)
+
+    assert result.returncode == 0, result.stderr
+    assert "Wrote uv.lock" in result.stdout
+    assert (project / "uv.lock").exists()
+
+
+@pytest.mark.parametrize(
+    ("uv_script", "message"),
+    [
+        (None, "uv is not installed, so uv.lock was not written"),
+        ("echo 'error: Failed to fetch: https://pypi.org/simple/' >&2; exit 2", "Failed to fetch"),
+    ],
+    ids=["without-uv", "offline"],
+)
+def test_without_a_lock_the_copy_goes_on_and_says_what_to_do(
+    tmp_path: Path, uv_script: str | None, message: str
+) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    path = fake_uv(tmp_path / "bin", uv_script) if uv_script else str(tmp_path / "nothing")
+
+    result = run_lock_hook(project, path)
+
+    assert result.returncode == 0, result.stderr
+    assert message in result.stdout
+    assert "run `uv lock` in the project and commit uv.lock" in result.stdout
+    assert not (project / "uv.lock").exists()
