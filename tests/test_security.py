@@ -73,14 +73,34 @@ class Scans:
     checkov: Scan
 
 
+# checkov reads a template's path too (its __file__ annotation): with the project "three envs",
+# the staging pipeline's path holds 40 letters, digits and slashes in a row, which CKV_AWS_45
+# takes for an AWS secret key. A copy of a pipeline template there must pass as well.
+SECRET_LOOKING_PATH = "assembly-three-envs-staging/threeenvsstagingPipeline8524BFA3.template.json"
+
+
 @pytest.fixture(scope="session")
-def gate_templates(synthesized: dict[str, SynthReport]) -> dict[Path, Location]:
-    """Every template of every supported variant, with the variant and stack it belongs to."""
+def gate_templates(
+    synthesized: dict[str, SynthReport], tmp_path_factory: pytest.TempPathFactory
+) -> dict[Path, Location]:
+    """Every template of every supported variant, with the variant and stack it belongs to;
+    and one pipeline template again, under a path that looks like a secret to checkov."""
     templates = {}
     for variant, report in synthesized.items():
         assert report.outdir is not None, f"{variant} did not synthesize: {report.error}"
         for stack in reference.stacks(report.outdir):
             templates[stack.template.resolve()] = Location(variant, stack.display_name)
+    pipelines = sorted(
+        (location.variant, path)
+        for path, location in templates.items()
+        if location.stack.endswith("/Pipeline")
+    )
+    if pipelines:
+        variant, source = pipelines[0]
+        copy = tmp_path_factory.mktemp("renamed") / SECRET_LOOKING_PATH
+        copy.parent.mkdir()
+        shutil.copyfile(source, copy)
+        templates[copy.resolve()] = Location(f"{variant}, as project three envs", "staging")
     return templates
 
 
