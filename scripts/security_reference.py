@@ -114,10 +114,15 @@ def acknowledgements(stack: Stack) -> list[tuple[str, str, str, str]]:
     return found
 
 
-def wildcard_allowances(stack: Stack) -> list[tuple[str, list[str], str]]:
-    """(construct path, patterns, reason) of each ``allow_wildcards`` declaration."""
+def wildcard_allowances(stack: Stack) -> list[tuple[str, list[str], list[str], str]]:
+    """(construct path, patterns, actions, reason) of each ``allow_wildcards`` declaration."""
     return [
-        (_construct(stack, path), entry["data"]["patterns"], entry["data"]["reason"])
+        (
+            _construct(stack, path),
+            entry["data"]["patterns"],
+            entry["data"].get("actions", []),
+            entry["data"]["reason"],
+        )
         for path, entries in _metadata(stack).items()
         for entry in entries
         if entry["type"] == "nag:allowed-wildcards"
@@ -170,8 +175,8 @@ def exceptions(outdirs: Iterable[Path]) -> list[Exemption]:
             for where, plugin, rule, reason in acknowledgements(stack):
                 source = "aws-cdk-lib" if plugin == "CloudFormation-Validate" else "cdk-nag"
                 found.add(Exemption(component, where, rule, reason, source))
-            for where, patterns, reason in wildcard_allowances(stack):
-                rule = "AwsSolutions-IAM5[" + " or ".join(patterns) + "]"
+            for where, patterns, actions, reason in wildcard_allowances(stack):
+                rule = "AwsSolutions-IAM5[" + " or ".join(patterns) + "] for " + ", ".join(actions)
                 found.add(Exemption(component, where, rule, reason, "allow_wildcards"))
             for logical_id, check, comment in checkov_skips(stack):
                 found.add(
@@ -210,9 +215,11 @@ SECTIONS = (
     (
         "allow_wildcards",
         "Allowed IAM wildcards (AwsSolutions-IAM5)",
-        "Declared with `compliance.nag.allow_wildcards(construct, patterns=..., reason=...)`; "
-        "the `WildcardAllowances` plugin acknowledges exactly the IAM5 findings whose wildcard "
-        "matches a pattern (docs/decisions/0002-cdk-nag-acknowledgements.md).",
+        "Declared with `compliance.nag.allow_wildcards(construct, patterns=..., actions=..., "
+        "reason=...)`; the `WildcardAllowances` plugin acknowledges exactly the IAM5 findings "
+        "whose wildcard matches a pattern, and only while every action granted on a matched "
+        "resource is one the allowance names: another action fails the synth, naming the role "
+        "and the action (docs/decisions/0002-cdk-nag-acknowledgements.md).",
     ),
     (
         "checkov",

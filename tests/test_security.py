@@ -233,10 +233,12 @@ def test_acknowledgements_name_one_rule_each_with_a_reason(
                 problems.append(f"{at}: {rule} is acknowledged for the whole stack")
             if not is_real_reason(reason):
                 problems.append(f"{at}: {rule} has no real reason: {reason!r}")
-        for where, patterns, reason in reference.wildcard_allowances(stack):
+        for where, patterns, actions, reason in reference.wildcard_allowances(stack):
             at = f"{stack.display_name}/{where}"
             if where == "(the stack)" or not patterns or ".*" in patterns:
                 problems.append(f"{at}: wildcard allowance {patterns} is not specific")
+            if not actions or "*" in actions:
+                problems.append(f"{at}: wildcard allowance {patterns} names no actions")
             if not is_real_reason(reason):
                 problems.append(f"{at}: wildcard allowance {patterns} has no real reason")
     assert problems == []
