@@ -277,7 +277,7 @@ def synthesize_everything(root: Path) -> list[Path]:
     outdirs = []
     for name, answers in answer_sets.items():
         project = root / "projects" / name
-        combined = render(dict(answers), project)
+        combined = render(dict(answers), project, tasks=False)
         report = synthesize(
             project, combined["package_name"], root / "cdk-out" / name, builtin_validation=False
         )

@@ -312,7 +312,7 @@ def all_on_under_every_pack(
         if pack in reports:
             continue
         project = root / pack
-        answers = render({**SUPPORTED["all_on"], "compliance_pack": pack}, project)
+        answers = render({**SUPPORTED["all_on"], "compliance_pack": pack}, project, tasks=False)
         reports[pack] = synthesize(
             project, answers["package_name"], root / f"{pack}-cdk.out", builtin_validation=False
         )
