@@ -74,8 +74,16 @@ def test_one_stage_per_environment_with_its_components(
         if on
     }
     if variant.answers["github_repository"]:
-        # GitHub Actions' deploy roles: one stage for the account, beside the environments'.
-        expected.add(f"{variant.answers['project_slug']}-ci-access/CiAccess")
+        # GitHub Actions' deploy roles: one stage per account, beside the environments'.
+        slug = variant.answers["project_slug"]
+        accounts = {
+            variant.answers["environment_accounts"][e] for e in variant.answers["environments"]
+        }
+        expected |= (
+            {f"{slug}-ci-access-{account}/CiAccess" for account in accounts}
+            if len(accounts) > 1
+            else {f"{slug}-ci-access/CiAccess"}
+        )
     assert set(synthesized[name].stacks) == expected
 
 
