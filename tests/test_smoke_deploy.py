@@ -52,7 +52,6 @@ except ImportError:  # the `smoke` group is not installed
 VARIANTS = load_variants()
 SMOKE = VARIANTS["smoke"]
 ACCOUNT = "123456789012"  # moto's account
-QUALIFIER = "hnb659fds"  # CDK's default bootstrap qualifier
 # Resource types that moto's CloudFormation does not implement: it skips them and completes the
 # stack. The smoke variant's stacks hold exactly these; docs/security.md says so.
 NOT_DEPLOYED_BY_MOTO = {
@@ -94,19 +93,19 @@ def _substitute(text: str, region: str) -> str:
     return text.replace("${AWS::AccountId}", ACCOUNT).replace("${AWS::Region}", region)
 
 
-def _bootstrap(region: str) -> None:
-    """What `cdk bootstrap` leaves that the templates and the deploy use."""
+def _bootstrap(region: str, qualifier: str) -> None:
+    """What `cdk bootstrap --qualifier` leaves that the templates and the deploy use."""
     boto3.client("ssm", region_name=region).put_parameter(
-        Name=f"/cdk-bootstrap/{QUALIFIER}/version", Value="30", Type="String"
+        Name=f"/cdk-bootstrap/{qualifier}/version", Value="30", Type="String"
     )
     s3 = boto3.client("s3", region_name=region)
-    bucket = f"cdk-{QUALIFIER}-assets-{ACCOUNT}-{region}"
+    bucket = f"cdk-{qualifier}-assets-{ACCOUNT}-{region}"
     if region == "us-east-1":
         s3.create_bucket(Bucket=bucket)
     else:
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
     boto3.client("ecr", region_name=region).create_repository(
-        repositoryName=f"cdk-{QUALIFIER}-container-assets-{ACCOUNT}-{region}"
+        repositoryName=f"cdk-{qualifier}-container-assets-{ACCOUNT}-{region}"
     )
 
 
@@ -327,7 +326,9 @@ def test_smoke_variant_deploys_and_its_pipeline_runs(smoke_assembly) -> None:
     region = answers["aws_region"]
     config = {"lambda": {"use_docker": False}, "stepfunctions": {"execute_state_machine": True}}
     with mock_aws(config=config):
-        _bootstrap(region)
+        # The environment's own bootstrap, as README.md's commands make it.
+        (environment,) = answers["environments"]
+        _bootstrap(region, answers["bootstrap_qualifiers"][environment])
         deployed = _deploy(outdir, region)
 
         slug = answers["project_slug"]
