@@ -150,6 +150,12 @@ class LakeQueries(Construct):
                 r"Resource::.*\.Arn>/\*",
                 r"Resource::.*/query_results/\*",
             ],
+            actions=[
+                *CATALOG_READ_ACTIONS,
+                "s3:GetObject",
+                "s3:PutObject",
+                "s3:AbortMultipartUpload",
+            ],
             reason="Athena reads a table's objects with the caller's rights: a query may read "
             "any table of the lake's database, whose objects lie under any prefix a team adds; "
             "results are written per query under query_results/.",
@@ -166,6 +172,7 @@ class LakeQueries(Construct):
         allow_wildcards(
             self.results_reader_policy,
             patterns=[r"Resource::.*/query_results/\*"],
+            actions=["s3:GetObject"],
             reason="Athena names each result object after its query's id, under "
             "query_results/: a reader of results may read those and nothing else of the lake.",
         )
