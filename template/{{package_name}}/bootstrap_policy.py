@@ -3,8 +3,8 @@ resource types its synthesized stacks contain: what CloudFormation may do when i
 
 `cdk bootstrap` gives CloudFormation AdministratorAccess unless told otherwise. This policy
 allows instead the services of the environment's resources, and IAM only on the roles tagged
-with the project and the environment. Print it after a synth, and bootstrap with it
-(README.md, "Deploy"):
+with the project and the environment and on the managed policies under its path. Print it
+after a synth, and bootstrap with it (README.md, "Deploy"):
 
     uv run npx cdk synth --quiet
     uv run python -m <package>.bootstrap_policy dev > dev-execution-policy.json
@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .constants import PROJECT_SLUG, bootstrap_qualifier, stage_name
+from .constants import PROJECT_SLUG, bootstrap_qualifier, iam_path, stage_name
 
 # The IAM actions CloudFormation needs for the resources of a service, by the prefix of their
 # CloudFormation type. IAM's own types are not here: their statements name tagged roles only.
@@ -69,7 +69,12 @@ SERVICE_ACTIONS: dict[str, list[str]] = {
     "AWS::WAFv2": ["wafv2:*"],
 }
 # IAM's types, each allowed through the statements below.
-IAM_TYPES = ("AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::InstanceProfile")
+IAM_TYPES = (
+    "AWS::IAM::Role",
+    "AWS::IAM::Policy",
+    "AWS::IAM::InstanceProfile",
+    "AWS::IAM::ManagedPolicy",
+)
 # A custom resource is a call to its provider's function.
 CUSTOM_RESOURCE_ACTIONS = ["lambda:InvokeFunction"]
 # What CloudFormation does to a role (and its inline policies) of the environment.
@@ -90,6 +95,17 @@ ROLE_ACTIONS = [
     "iam:UpdateAssumeRolePolicy",
     "iam:UpdateRole",
     "iam:UpdateRoleDescription",
+]
+# What CloudFormation does to a managed policy of the environment (under its IAM path).
+MANAGED_POLICY_ACTIONS = [
+    "iam:CreatePolicy",
+    "iam:CreatePolicyVersion",
+    "iam:DeletePolicy",
+    "iam:DeletePolicyVersion",
+    "iam:GetPolicy",
+    "iam:GetPolicyVersion",
+    "iam:ListEntitiesForPolicy",
+    "iam:ListPolicyVersions",
 ]
 INSTANCE_PROFILE_ACTIONS = [
     "iam:AddRoleToInstanceProfile",
@@ -191,6 +207,17 @@ def execution_policy(environment: str, types: Iterable[str]) -> dict[str, Any]:
                 "Resource": "arn:aws:iam::*:role/aws-service-role/*",
             },
         ]
+    if "AWS::IAM::ManagedPolicy" in types:
+        # A managed policy outside the path (one a person or another environment attached
+        # somewhere) stays out of reach; its stacks' own carry the path (constants.iam_path).
+        statements.append(
+            {
+                "Sid": "ManagedPoliciesUnderTheEnvironmentsPath",
+                "Effect": "Allow",
+                "Action": MANAGED_POLICY_ACTIONS,
+                "Resource": f"arn:aws:iam::*:policy{iam_path(environment)}*",
+            }
+        )
     if "AWS::IAM::InstanceProfile" in types:
         # An instance profile carries no permission of its own; adding a role to it needs
         # iam:PassRole on that role, which only the environment's roles allow.

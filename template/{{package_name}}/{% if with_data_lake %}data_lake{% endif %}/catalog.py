@@ -15,7 +15,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from ..compliance.nag import allow_wildcards
-from ..constants import PROJECT_SLUG
+from ..constants import PROJECT_SLUG, iam_path
 from . import layout
 
 # Pinned, so that an engine upgrade is a reviewed change rather than Athena's choice.
@@ -128,6 +128,8 @@ class LakeQueries(Construct):
             self,
             "QueryPolicy",
             description=f"Query the data lake of {environment} in its Athena workgroup",
+            # The environment's path: all its bootstrap's execution policy may create or change.
+            path=iam_path(environment),
             statements=[
                 iam.PolicyStatement(actions=QUERY_ACTIONS, resources=[workgroup_arn]),
                 iam.PolicyStatement(actions=CATALOG_READ_ACTIONS, resources=catalog_arns),
@@ -164,6 +166,8 @@ class LakeQueries(Construct):
             self,
             "ResultsReaderPolicy",
             description=f"Read the results of queries already run in the {environment} workgroup",
+            # The environment's path: all its bootstrap's execution policy may create or change.
+            path=iam_path(environment),
             statements=[
                 iam.PolicyStatement(actions=RESULTS_ACTIONS, resources=[workgroup_arn]),
                 iam.PolicyStatement(actions=["s3:GetObject"], resources=[results]),

@@ -64,9 +64,10 @@ def grant_source_queries(
             )
         ],
     )
+    catalog_reads = ["glue:GetDatabase", "glue:GetTable", "glue:GetPartition", "glue:GetPartitions"]
     _allow(
         role,
-        ["glue:GetDatabase", "glue:GetTable", "glue:GetPartition", "glue:GetPartitions"],
+        catalog_reads,
         [
             stack.format_arn(service="glue", resource="catalog"),
             stack.format_arn(
@@ -80,6 +81,7 @@ def grant_source_queries(
     allow_wildcards(
         role,
         patterns=[r"Resource::arn:.+:glue:.+:table/[a-z0-9_]+/\*"],
+        actions=catalog_reads,
         reason="A source query may read any table of the lake's database.",
     )
     _allow(role, ["s3:GetBucketLocation", "s3:ListBucket"], [data_bucket.bucket_arn])
