@@ -319,6 +319,7 @@ class Frontend(cdk.Stack):
         allow_wildcards(
             role,
             patterns=[r"Resource::.+/frontend_builds/\*"],
+            actions=["s3:GetObject", "s3:PutObject"],
             reason="Reads and writes the app's builds under frontend_builds/ of the data bucket, "
             "named by the source's hash and the CPU architecture at boot; nothing else there.",
         )
