@@ -259,7 +259,12 @@ def _write_once(role: iam.IRole, bucket: s3.IBucket, prefix: str, why: str) -> N
         [bucket.arn_for_objects(f"{prefix}*")],
         conditions={"Null": {"s3:if-none-match": "false"}},
     )
-    allow_wildcards(role, patterns=[rf"Resource::.*/{re.escape(prefix)}\*"], reason=why)
+    allow_wildcards(
+        role,
+        patterns=[rf"Resource::.*/{re.escape(prefix)}\*"],
+        actions=["s3:PutObject"],
+        reason=why,
+    )
 
 
 def _list(role: iam.IRole, *buckets: s3.IBucket) -> None:
