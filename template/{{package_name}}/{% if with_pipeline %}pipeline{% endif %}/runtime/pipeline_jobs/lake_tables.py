@@ -9,9 +9,13 @@ Athena reads every object under a table's location, one JSON object per line; th
 queries (``NAMED_QUERIES``) are plain SQL that Athena and DuckDB both run, and the project's
 tests run them with DuckDB over the files the jobs wrote.
 
-Two tables describe what the runs registry and batch scoring write (``RUNS``,
-``PREDICTIONS``): a job that writes them imports these definitions rather than spelling its
-columns again. The module uses the standard library only, so the CDK app imports it too.
+Two tables describe what the runs registry and batch scoring write: ``RUNS`` is the
+registry's records (registry/runs/<run_id>.json, one compact JSON line each, written with
+``json_line``, which refuses a key the table lacks), ``PREDICTIONS`` is batch scoring's CSV
+files, whose leading columns are fixed (``PREDICTION_COLUMNS``) and catalogued; the input's
+columns and the per-class probabilities follow them, and SQL ignores them (Athena reads a
+CSV file by position). The module uses the standard library only, so the CDK app imports it
+too.
 """
 
 from __future__ import annotations
@@ -23,8 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Format = Literal["json", "csv", "parquet"]
-# Hive types the tables use; struct<...> for nested JSON objects.
-_HIVE_TYPE = re.compile(r"^(string|bigint|double|boolean|date|timestamp|struct<[a-z0-9_:,]+>)$")
+# Hive types the tables use; struct<...> for nested JSON objects, array<...> for lists.
+_PRIMITIVES = {"string", "bigint", "double", "boolean", "date", "timestamp"}
 # Glue and Athena fold names to lower case; keep them to what needs no quoting.
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,127}$")
 
@@ -37,12 +41,34 @@ class Column:
     type: str
 
     def __post_init__(self) -> None:
-        if not _NAME.match(self.name) or not _HIVE_TYPE.match(self.type):
+        if not _NAME.match(self.name) or not is_hive_type(self.type):
             raise ValueError(
                 f"column {self.name!r} of type {self.type!r}: a column name is lower-case "
                 "letters, digits and '_', its type one of string, bigint, double, boolean, "
-                "date, timestamp"
+                "date, timestamp, struct<name:type,...> or array<type>"
             )
+
+
+def split_fields(inner: str) -> list[str]:
+    """The comma-separated parts of a struct's or array's inside, nested types kept whole."""
+    parts, depth, start = [], 0, 0
+    for index, char in enumerate(inner):
+        depth += {"<": 1, ">": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            parts.append(inner[start:index])
+            start = index + 1
+    return [*parts, inner[start:]]
+
+
+def is_hive_type(type_: str) -> bool:
+    if type_ in _PRIMITIVES:
+        return True
+    if type_.startswith("array<") and type_.endswith(">"):
+        return is_hive_type(type_[6:-1])
+    if type_.startswith("struct<") and type_.endswith(">"):
+        fields = [part.partition(":") for part in split_fields(type_[7:-1])]
+        return all(_NAME.match(name) and sep and is_hive_type(kind) for name, sep, kind in fields)
+    return False
 
 
 @dataclass(frozen=True)
@@ -97,7 +123,9 @@ def _columns(*pairs: tuple[str, str]) -> tuple[Column, ...]:
     return tuple(Column(name, type_) for name, type_ in pairs)
 
 
-METRICS_TYPE = "struct<accuracy:double,macro_f1:double>"
+# Classification's and regression's metrics both: a run has one family, the other reads null.
+METRICS_TYPE = "struct<accuracy:double,macro_f1:double,rmse:double,mae:double,r2:double>"
+DECISION_TYPE = "struct<state:string,reason:string,by:string,at:string>"
 
 TRAINING_RESULTS = LakeTable(
     name="training_results",
@@ -140,32 +168,59 @@ FEATURE_DRIFT = LakeTable(
 
 RUNS = LakeTable(
     name="runs",
-    prefix="runs/",
+    prefix="registry/runs/",
     format="json",
-    description="The runs registry: one row per pipeline run, its outcome and promotion.",
+    description=(
+        "The runs registry: one row per run, its state (champion, candidate, ...), metrics, "
+        "data version and the last decision on it."
+    ),
     columns=_columns(
         ("run_id", "string"),
+        ("state", "string"),
+        ("trigger", "string"),
+        ("execution", "string"),
+        ("created_at", "string"),
+        ("updated_at", "string"),
+        ("trained_at", "string"),
         ("dataset_date", "string"),
-        ("status", "string"),
-        ("started_at", "string"),
-        ("finished_at", "string"),
+        ("metric", "string"),
+        ("value", "double"),
         ("metrics", METRICS_TYPE),
-        ("promoted", "boolean"),
-        ("model_key", "string"),
+        ("drift_status", "string"),
+        ("model_sha256", "string"),
+        ("model_version_id", "string"),
+        ("training_result_key", "string"),
+        ("data_version", "struct<features_key:string,features_version_id:string>"),
+        (
+            "parameters",
+            "struct<algorithm:string,target:string,features:array<string>,training_rows:bigint>",
+        ),
+        ("decision", DECISION_TYPE),
+        ("history", f"array<{DECISION_TYPE}>"),
     ),
+)
+
+# The leading columns of every predictions.csv, in this order; the input's columns and, for a
+# model with probabilities, probability_<class> per class follow them.
+PREDICTION_COLUMNS = _columns(
+    ("row_number", "bigint"),
+    ("prediction", "string"),
+    # The probability of the predicted class; empty when the model gives none.
+    ("probability", "double"),
+    ("scored_at", "string"),
+    ("model_sha256", "string"),
 )
 
 PREDICTIONS = LakeTable(
     name="predictions",
     prefix="processed/predictions/",
-    format="json",
-    description="Batch predictions, one row per scored row, partitioned by the run that scored.",
-    columns=_columns(
-        ("row_number", "bigint"),
-        ("prediction", "string"),
-        ("probability", "double"),
-        ("scored_at", "string"),
+    format="csv",
+    header_rows=1,
+    description=(
+        "Batch predictions, one row per scored row, partitioned by the run that scored; the "
+        "files hold the input's columns after these (download them for those)."
     ),
+    columns=PREDICTION_COLUMNS,
     partition=Partition(
         name="run_id",
         type="string",
@@ -234,6 +289,16 @@ def json_lines(table: LakeTable, rows: Iterable[Mapping[str, Any]]) -> bytes:
     return "".join(json.dumps(record(table, row)) + "\n" for row in rows).encode()
 
 
+def json_line(table: LakeTable, row: Mapping[str, Any]) -> bytes:
+    """One row as one compact JSON line, in column order, for a table whose rows fill in
+    over time (a key not written yet reads as null); refuses a key the table lacks."""
+    unknown = sorted(set(row) - set(table.column_names))
+    if unknown:
+        raise ValueError(f"a row of {table.name} has keys that are not its columns: {unknown}")
+    ordered = {name: row[name] for name in table.column_names if name in row}
+    return (json.dumps(ordered, separators=(",", ":")) + "\n").encode()
+
+
 @dataclass(frozen=True)
 class NamedQuery:
     """A saved Athena query a team starts from."""
@@ -248,12 +313,19 @@ def named_queries(raw_table_names: Iterable[str]) -> list[NamedQuery]:
     queries = [
         NamedQuery(
             name="runs-leaderboard",
-            description="Training runs ranked by accuracy, best first, with macro F1 and drift.",
+            description=(
+                "The registry's evaluated runs, best first (accuracy, macro F1; R2, RMSE for "
+                "regression), the champion marked, with their state and drift."
+            ),
             sql=(
-                "SELECT rank() OVER (ORDER BY metrics.accuracy DESC, metrics.macro_f1 DESC) "
-                "AS rank, run_id, dataset_date, metrics.accuracy AS accuracy, "
-                "metrics.macro_f1 AS macro_f1, drift_status\n"
-                "FROM training_results\n"
+                "SELECT rank() OVER (ORDER BY metrics.accuracy DESC NULLS LAST, "
+                "metrics.macro_f1 DESC NULLS LAST, metrics.r2 DESC NULLS LAST, "
+                "metrics.rmse ASC NULLS LAST) AS rank, run_id, state, "
+                "state = 'champion' AS champion, dataset_date, "
+                "metrics.accuracy AS accuracy, metrics.macro_f1 AS macro_f1, "
+                "metrics.rmse AS rmse, metrics.r2 AS r2, drift_status\n"
+                "FROM runs\n"
+                "WHERE metrics IS NOT NULL\n"
                 "ORDER BY rank, run_id"
             ),
         ),
@@ -269,12 +341,15 @@ def named_queries(raw_table_names: Iterable[str]) -> list[NamedQuery]:
         ),
         NamedQuery(
             name="predictions-of-a-run",
-            description="The predictions of one batch-scoring run: its run id is the parameter.",
+            description=(
+                "The batch predictions of one run's model, batch by batch: the run id is the "
+                "parameter."
+            ),
             sql=(
-                "SELECT row_number, prediction, probability, scored_at\n"
+                "SELECT scored_at, row_number, prediction, probability, model_sha256\n"
                 "FROM predictions\n"
                 "WHERE run_id = ?\n"
-                "ORDER BY row_number"
+                "ORDER BY scored_at, row_number"
             ),
         ),
     ]

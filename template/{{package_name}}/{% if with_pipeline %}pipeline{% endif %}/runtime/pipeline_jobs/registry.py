@@ -9,6 +9,10 @@ A run's state moves: running -> candidate -> champion | rejected | pending_appro
 pending run is approved (champion) or rejected; a champion that another run replaces is
 archived; a run whose execution fails is failed.
 
+A run's record is one compact line of JSON whose keys are columns of the lake's table
+``runs`` (lake_tables.RUNS): Athena reads each record as one row, and a key the table lacks
+is refused before it is written (add the column to RUNS first).
+
 Every write is conditional: a new object with S3's If-None-Match, a change with If-Match on
 the ETag that was read. Two writers never interleave: the second gets ConcurrentUpdateError.
 """
@@ -22,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pipeline_jobs import model_format, storage
+from pipeline_jobs import lake_tables, model_format, storage
 from pipeline_jobs.errors import RunExistsError, RunInProgressError, RunNotFoundError
 from pipeline_jobs.model_format import ConcurrentUpdateError, error_code
 
@@ -58,11 +62,15 @@ def read(s3: Any, bucket: str, key: str) -> Stored | None:
 def write(s3: Any, bucket: str, key: str, body: dict[str, Any], etag: str | None) -> None:
     """Create ``key`` (etag None) or replace the version read with ``etag``, never blindly."""
     condition = {"IfMatch": etag} if etag else {"IfNoneMatch": "*"}
+    if key.startswith(lake_tables.RUNS.prefix):
+        data = lake_tables.json_line(lake_tables.RUNS, body)
+    else:
+        data = json.dumps(body, indent=2, sort_keys=True).encode()
     try:
         s3.put_object(
             Bucket=bucket,
             Key=key,
-            Body=json.dumps(body, indent=2, sort_keys=True).encode(),
+            Body=data,
             ContentType="application/json",
             **condition,
         )

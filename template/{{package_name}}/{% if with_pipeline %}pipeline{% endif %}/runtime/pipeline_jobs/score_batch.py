@@ -1,5 +1,7 @@
 """Batch scoring: a prediction for every row of a CSV file in the data bucket, written once to
-processed/predictions/<run_id>/<batch_id>/predictions.csv, with manifest.json beside it.
+processed/predictions/<run_id>/<batch_id>/predictions.csv, with _manifest.json beside it
+(a name starting with "_" is hidden to Athena, which reads the CSV files as the table
+``predictions`` of lake_tables.py).
 
 Input (the models command's ``score`` invokes it):
 
@@ -10,9 +12,11 @@ Output: the manifest, {"run_id", "batch_id", "input_key", "rows", "output_key",
 "manifest_key", "model_sha256", "columns", "created_at"}.
 
 The file is streamed: rows are read, predicted and written CHUNK_ROWS at a time into a
-temporary file, so memory holds one chunk, never the whole file. The output has the input's
-columns, then ``prediction`` and, for a model with probabilities, ``probability_<class>``:
-the same answers POST /predict gives for each row.
+temporary file, so memory holds one chunk, never the whole file. The output starts with the
+catalogued columns (lake_tables.PREDICTION_COLUMNS: ``row_number`` from 1, ``prediction``,
+``probability`` of the predicted class, empty for a model without probabilities,
+``scored_at``, ``model_sha256``), then the input's columns and, for a model with
+probabilities, ``probability_<class>``: the same answers POST /predict gives for each row.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import boto3
 import numpy as np
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from pipeline_jobs import model_format
+from pipeline_jobs import lake_tables, model_format
 from pipeline_jobs.errors import (
     ConfigurationError,
     MalformedCsvError,
@@ -41,7 +45,8 @@ from pipeline_jobs.observability import logger, tracer
 from pipeline_jobs.runs import new_run_id, validate_run_id
 from pipeline_jobs.settings import Settings
 
-PREDICTIONS_PREFIX = "processed/predictions/"
+PREDICTIONS_PREFIX = lake_tables.PREDICTIONS.prefix
+MANIFEST_NAME = "_manifest.json"
 CHUNK_ROWS = 5000
 # Where the team puts the files to score (the function may read nothing else).
 INPUT_PREFIXES = ("raw/", "processed/")
@@ -73,7 +78,8 @@ def model_to_score_with(
 def predict_chunk(
     model: Any, features: Sequence[str], rows: Sequence[Mapping[str, str]], first_line: int
 ) -> list[list[str]]:
-    """The prediction columns of ``rows``, as POST /predict would answer each one."""
+    """Each row's prediction, the probability of it ("" without probabilities) and the
+    probability of each class, as POST /predict would answer each one."""
     values = []
     for offset, row in enumerate(rows):
         try:
@@ -86,8 +92,12 @@ def predict_chunk(
     matrix = np.array(values, dtype=float)
     predictions = model.predict(matrix)
     scores = model.predict_proba(matrix) if hasattr(model, "predict_proba") else None
+    if scores is None:
+        return [[str(prediction), ""] for prediction in predictions]
+    classes = list(model.classes_)
     return [
-        [str(prediction)] + ([repr(float(s)) for s in scores[index]] if scores is not None else [])
+        [str(prediction), repr(float(scores[index][classes.index(prediction)]))]
+        + [repr(float(s)) for s in scores[index]]
         for index, prediction in enumerate(predictions)
     ]
 
@@ -132,10 +142,11 @@ def score(
             f"its header is {header}"
         )
     has_probabilities = hasattr(model, "predict_proba")
-    columns = [*header, "prediction"]
+    columns = [*lake_tables.PREDICTIONS.column_names, *header]
     if has_probabilities:
         columns += [f"probability_{label}" for label in model.classes_]
     rows = 0
+    scored_at = model_format.utc_now()
     with tempfile.TemporaryFile() as spool:
         text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
         writer = csv.writer(text)
@@ -144,8 +155,10 @@ def score(
             if any(None in row or None in row.values() for row in chunk):
                 raise MalformedCsvError(f"{input_key}: a row's length differs from the header's")
             answers = predict_chunk(model, metadata.features, chunk, first_line=rows + 2)
-            for row, answer in zip(chunk, answers, strict=True):
-                writer.writerow([row[name] for name in header] + answer)
+            for number, (row, answer) in enumerate(zip(chunk, answers, strict=True), rows + 1):
+                prediction, probability, *per_class = answer
+                leading = [number, prediction, probability, scored_at, metadata.model_sha256]
+                writer.writerow(leading + [row[name] for name in header] + per_class)
             rows += len(chunk)
         text.flush()
         spool.seek(0)
@@ -159,9 +172,9 @@ def score(
         "rows": rows,
         "columns": columns,
         "output_key": f"{prefix}predictions.csv",
-        "manifest_key": f"{prefix}manifest.json",
+        "manifest_key": f"{prefix}{MANIFEST_NAME}",
         "model_sha256": metadata.model_sha256,
-        "created_at": model_format.utc_now(),
+        "created_at": scored_at,
     }
     model_format.put_once(
         s3,
