@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sklearn.dummy import DummyClassifier
 
@@ -33,6 +35,20 @@ def test_a_change_based_on_a_stale_read_is_refused(lake):
     with pytest.raises(model_format.ConcurrentUpdateError):
         registry.write(lake.s3, lake.data_bucket, key, {"state": "champion"}, stale.etag)
     assert registry.read_run(lake.s3, lake.data_bucket, "run-1").body["state"] == "rejected"
+
+
+def test_a_record_is_one_line_of_the_runs_table_and_an_unknown_key_is_refused(lake):
+    registry.register_run(lake.s3, lake.data_bucket, "run-1", trigger="manual")
+    registry.set_state(lake.s3, lake.data_bucket, "run-1", "rejected", "too weak", "test")
+    key = model_format.run_record_key("run-1")
+
+    body = lake.read(key).decode()
+    assert body.endswith("}\n") and body.count("\n") == 1  # Athena: one object, one row
+    assert json.loads(body)["history"][0]["reason"] == "too weak"
+    stored = registry.read_run(lake.s3, lake.data_bucket, "run-1")
+    with pytest.raises(ValueError, match=r"not its columns: \['notes'\]"):
+        registry.write(lake.s3, lake.data_bucket, key, {**stored.body, "notes": "x"}, stored.etag)
+    assert registry.read_run(lake.s3, lake.data_bucket, "run-1").body == stored.body
 
 
 def test_a_run_id_is_registered_once(lake):
