@@ -27,7 +27,7 @@ FEATURES = "features/"
 FRONTEND_BUILDS = "frontend_builds/"
 REGISTRY = "registry/"
 REGISTRY_RUNS = f"{REGISTRY}runs/"
-# Batch scoring's output: processed/predictions/<run_id>/<batch>/predictions.csv + manifest.json
+# Batch scoring's output: processed/predictions/<run_id>/<batch>/predictions.csv + _manifest.json
 PREDICTIONS = f"{PROCESSED}predictions/"
 
 # The model the API serves: only the pipeline's import step writes it.
