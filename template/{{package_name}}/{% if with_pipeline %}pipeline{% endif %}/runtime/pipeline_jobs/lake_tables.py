@@ -96,6 +96,9 @@ class LakeTable:
     partition: Partition | None = None
     # CSV files start with a header row that is not data.
     header_rows: int = field(default=0)
+    # Athena's CSV reader fails on an empty field of a number column unless told to read it
+    # as null (use.null.for.invalid.data): for CSV files that leave a number empty on purpose.
+    empty_as_null: bool = field(default=False)
 
     @property
     def column_names(self) -> list[str]:
@@ -109,6 +112,8 @@ class LakeTable:
         parameters = {"classification": self.format, "EXTERNAL": "TRUE"}
         if self.header_rows:
             parameters["skip.header.line.count"] = str(self.header_rows)
+        if self.empty_as_null:
+            parameters["use.null.for.invalid.data"] = "TRUE"
         if self.partition is not None:
             key = self.partition.name
             parameters["projection.enabled"] = "true"
@@ -216,6 +221,8 @@ PREDICTIONS = LakeTable(
     prefix="processed/predictions/",
     format="csv",
     header_rows=1,
+    # The probability is empty for a model without probabilities (a regression).
+    empty_as_null=True,
     description=(
         "Batch predictions, one row per scored row, partitioned by the run that scored; the "
         "files hold the input's columns after these (download them for those)."

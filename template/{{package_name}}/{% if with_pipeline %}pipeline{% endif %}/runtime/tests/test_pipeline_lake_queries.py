@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from pathlib import Path
 
 import duckdb
@@ -54,7 +53,9 @@ def create_view(connection: duckdb.DuckDBPyConnection, table: LakeTable, root: P
     else:
         # Athena's CSV reader takes the catalogued columns by position, skips the header row
         # and ignores the fields after them; an empty field of a number reads as null.
-        source = f"read_csv({files!r}, header = false, skip = {table.header_rows}, all_varchar = true"
+        source = (
+            f"read_csv({files!r}, header = false, skip = {table.header_rows}, all_varchar = true"
+        )
         selected = ", ".join(
             f'CAST(#{index} AS {columns[name]}) AS "{name}"'
             for index, name in enumerate(columns, start=1)
