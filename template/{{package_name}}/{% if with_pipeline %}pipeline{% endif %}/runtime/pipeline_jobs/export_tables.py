@@ -204,7 +204,7 @@ def export_tables(
         parsed = parse_csv(data)
         if not parsed.rows:
             raise NoDataError(f"table {table.name!r}: {table.uri} has a header but no data rows")
-        sources.append((table, data, parsed.header, len(parsed.rows)))
+        sources.append((table, data, parsed.header, parsed.rows))
 
     # The files are good: now the queries, which take longer and cost a scan.
     queried: dict[str, ExportedTable] = {}

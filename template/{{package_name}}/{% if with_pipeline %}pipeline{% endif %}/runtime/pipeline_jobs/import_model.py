@@ -33,7 +33,7 @@ import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
-from pipeline_jobs import model_format, registry, storage
+from pipeline_jobs import estimators, model_format, registry, storage
 from pipeline_jobs.errors import ConfigurationError, RunExistsError, RunNotFoundError
 from pipeline_jobs.observability import logger, tracer
 from pipeline_jobs.runs import validate_run_id
@@ -102,15 +102,24 @@ def publish_drift(settings: Settings, run_id: str, status: str | None) -> None:
 
 
 def decide(
-    settings: Settings, value: float, champion_value: float | None, drift_status: str | None
+    settings: Settings,
+    value: float,
+    champion_value: float | None,
+    drift_status: str | None,
+    task_type: str = "classification",
 ) -> str | None:
-    """Why the run is not promoted, or None when it may be."""
-    metric, floor, margin = settings.promotion_metric, settings.promotion_threshold, None
-    if value < floor:
-        return f"{metric} {value} is below the promotion threshold {floor}"
+    """Why the run is not promoted, or None when it may be. A metric where lower is better
+    (rmse, mae) must be at most the floor and beat the champion by going below it."""
+    metric, floor = settings.promotion_metric, settings.promotion_threshold
+    higher = estimators.metric(task_type, metric).higher_is_better  # type: ignore[arg-type]
+    sign = 1.0 if higher else -1.0
+    if sign * value < sign * floor:
+        side = "below" if higher else "above"
+        return f"{metric} {value} is {side} the promotion threshold {floor}"
     if champion_value is not None:
         margin = settings.promotion_margin
-        if value < champion_value + margin or (margin == 0 and value == champion_value):
+        gain = sign * (value - champion_value)
+        if gain < margin or (margin == 0 and value == champion_value):
             return (
                 f"{metric} {value} does not beat the champion's {champion_value} "
                 f"by the margin {margin}"
@@ -132,6 +141,7 @@ def evaluate_run(run_id: str, settings: Settings, clients: Clients) -> dict[str,
             f"{sorted(metadata.metrics)}"
         )
     value = metadata.metrics[metric]
+    task_type = metadata.extra.get("task_type", "classification")
     training = registry.read(s3, bucket, storage.training_result_key(run_id))
     drift = registry.read(s3, bucket, storage.drift_report_key(run_id))
     drift_status = drift.body.get("status") if drift else None
@@ -154,11 +164,18 @@ def evaluate_run(run_id: str, settings: Settings, clients: Clients) -> dict[str,
                 "features_version_id": metadata.extra.get("features_version_id"),
             },
             "parameters": {
+                "task_type": task_type,
                 "algorithm": metadata.algorithm,
                 "target": metadata.target,
                 "features": metadata.features,
+                "feature_types": metadata.extra.get("feature_types"),
+                "hyperparameters": metadata.extra.get("parameters"),
                 "training_rows": metadata.training_rows,
             },
+            "search_trials": len(json.loads(training.body.get("trials") or "[]"))
+            if training
+            else 0,
+            "duration_seconds": training.body.get("duration_seconds") if training else None,
             "drift_status": drift_status,
             "model_sha256": metadata.model_sha256,
             "model_version_id": metadata.model_version_id,
@@ -184,7 +201,7 @@ def evaluate_run(run_id: str, settings: Settings, clients: Clients) -> dict[str,
         "drift_blocks_promotion": settings.drift_blocks_promotion,
         "needs_approval": False,
     }
-    reason = decide(settings, value, champion_value, drift_status)
+    reason = decide(settings, value, champion_value, drift_status, task_type)
     if reason is not None:
         registry.set_state(s3, bucket, run_id, registry.REJECTED, reason, PIPELINE)
         logger.info("run not promoted", extra={"reason": reason})

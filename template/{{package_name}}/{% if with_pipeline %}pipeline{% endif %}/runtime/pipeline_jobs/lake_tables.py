@@ -128,20 +128,32 @@ def _columns(*pairs: tuple[str, str]) -> tuple[Column, ...]:
     return tuple(Column(name, type_) for name, type_ in pairs)
 
 
-# Classification's and regression's metrics both: a run has one family, the other reads null.
-METRICS_TYPE = "struct<accuracy:double,macro_f1:double,rmse:double,mae:double,r2:double>"
+# Every metric of either task type (estimators.METRICS); a run leaves the other type's null.
+METRICS_TYPE = (
+    "struct<accuracy:double,macro_f1:double,roc_auc:double,rmse:double,mae:double,r2:double>"
+)
 DECISION_TYPE = "struct<state:string,reason:string,by:string,at:string>"
 
 TRAINING_RESULTS = LakeTable(
     name="training_results",
     prefix="training_results/",
     format="json",
-    description="One row per training run: its metrics and where it wrote what.",
+    description=(
+        "One row per training run: its model, parameters, metrics, search trials, duration "
+        "and where it wrote what (parameters, features and trials are JSON text)."
+    ),
     columns=_columns(
         ("run_id", "string"),
         ("dataset_date", "string"),
         ("table", "string"),
+        ("task_type", "string"),
+        ("algorithm", "string"),
+        ("parameters", "string"),
         ("metrics", METRICS_TYPE),
+        ("features", "string"),
+        ("trials", "string"),
+        ("features_version_id", "string"),
+        ("duration_seconds", "double"),
         ("model_key", "string"),
         ("drift_report_key", "string"),
         ("drift_status", "string"),
@@ -198,8 +210,11 @@ RUNS = LakeTable(
         ("data_version", "struct<features_key:string,features_version_id:string>"),
         (
             "parameters",
-            "struct<algorithm:string,target:string,features:array<string>,training_rows:bigint>",
+            "struct<task_type:string,algorithm:string,target:string,features:array<string>,"
+            "training_rows:bigint,hyperparameters:string>",
         ),
+        ("search_trials", "bigint"),
+        ("duration_seconds", "double"),
         ("decision", DECISION_TYPE),
         ("history", f"array<{DECISION_TYPE}>"),
     ),

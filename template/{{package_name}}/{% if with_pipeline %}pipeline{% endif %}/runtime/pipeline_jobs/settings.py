@@ -10,10 +10,20 @@ Every job reads the same variables, so one ``Settings`` object describes them al
     ATHENA_DATABASE       optional  the Glue database source queries run in
     TARGET_COLUMN         optional  the column the model predicts; default "species"
     FEATURE_COLUMNS       optional  comma-separated feature columns; default: every other column
+    CATEGORICAL_COLUMNS   optional  comma-separated features to treat as categories; default: the
+                                    features whose values are not numbers
+    TASK_TYPE             optional  classification or regression; default classification
+    MODEL                 optional  the estimator (estimators.ESTIMATORS); default: the task's first
+    MODEL_PARAMS          optional  JSON object of the estimator's parameters; default {}
+    SEARCH_TRIALS         optional  randomized-search trials (0: fit MODEL_PARAMS as given); default 0
+    SEARCH_FOLDS          optional  cross-validation folds of each trial; default 3
     TRAINING_TABLE        optional  which exported table to train on; default: the first one
     MIN_TRAINING_ROWS     optional  fewer data rows than this fail the training; default 30
-    PROMOTION_METRIC      optional  metric compared with the threshold; default "accuracy"
-    PROMOTION_THRESHOLD   optional  the floor: no run below it is promoted; default 0.8
+    PROMOTION_METRIC      optional  metric compared with the threshold; default: accuracy for a
+                                    classification, rmse for a regression
+    PROMOTION_THRESHOLD   optional  the floor: no run worse than it is promoted (below it for a
+                                    metric where higher is better, above it for rmse and mae);
+                                    default 0.8
     PROMOTION_MARGIN      optional  how much a run must beat the champion by; default 0
     PROMOTION_MODE        optional  auto (promote) or manual (wait for approval); default auto
     DRIFT_BLOCKS_PROMOTION optional "true": a run whose features drifted is not promoted
@@ -34,9 +44,12 @@ import math
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from pipeline_jobs.errors import ConfigurationError
+from pipeline_jobs.estimators import DEFAULT_ESTIMATOR, DEFAULT_METRIC
+from pipeline_jobs.features import TaskType
 
 SAMPLE_SCHEME = "sample://"
 S3_SCHEME = "s3://"
@@ -88,6 +101,12 @@ class Settings:
     feature_columns: tuple[str, ...] | None = None
     training_table: str | None = None
     min_training_rows: int = 30
+    task_type: TaskType = "classification"
+    categorical_columns: tuple[str, ...] = ()
+    model: str = "logistic_regression"
+    model_params: dict[str, Any] = field(default_factory=dict)
+    search_trials: int = 0
+    search_folds: int = 3
     promotion_metric: str = "accuracy"
     promotion_threshold: float = 0.8
     promotion_margin: float = 0.0
@@ -127,21 +146,33 @@ class Settings:
         mode = optional("PROMOTION_MODE") or "auto"
         if mode not in ("auto", "manual"):
             raise ConfigurationError(f"PROMOTION_MODE must be auto or manual, got {mode!r}")
+        task_type = optional("TASK_TYPE") or "classification"
+        if task_type not in ("classification", "regression"):
+            raise ConfigurationError(
+                f"TASK_TYPE must be classification or regression, got {task_type!r}"
+            )
+        search_folds = _parse_number("SEARCH_FOLDS", optional("SEARCH_FOLDS"), 3, int)
+        search_trials = _parse_number("SEARCH_TRIALS", optional("SEARCH_TRIALS"), 0, int)
+        if search_folds < 2 or search_trials < 0:
+            raise ConfigurationError("SEARCH_FOLDS must be at least 2 and SEARCH_TRIALS at least 0")
         return cls(
             data_bucket=required("DATA_BUCKET"),
             features_bucket=required("FEATURES_BUCKET"),
             source_tables=parse_source_tables(optional("SOURCE_TABLES")),
             target_column=optional("TARGET_COLUMN") or "species",
-            feature_columns=(
-                tuple(c.strip() for c in feature_columns.split(",") if c.strip())
-                if feature_columns
-                else None
-            ),
+            feature_columns=_names(feature_columns),
             training_table=optional("TRAINING_TABLE"),
             min_training_rows=_parse_number(
                 "MIN_TRAINING_ROWS", optional("MIN_TRAINING_ROWS"), 30, int
             ),
-            promotion_metric=optional("PROMOTION_METRIC") or "accuracy",
+            task_type=task_type,  # type: ignore[arg-type]
+            categorical_columns=_names(optional("CATEGORICAL_COLUMNS")) or (),
+            model=optional("MODEL") or DEFAULT_ESTIMATOR[task_type],  # type: ignore[index]
+            model_params=_parse_object("MODEL_PARAMS", optional("MODEL_PARAMS")),
+            search_trials=search_trials,
+            search_folds=search_folds,
+            promotion_metric=optional("PROMOTION_METRIC")
+            or DEFAULT_METRIC[task_type],  # type: ignore[index]
             promotion_threshold=_parse_number(
                 "PROMOTION_THRESHOLD", optional("PROMOTION_THRESHOLD"), 0.8, float
             ),
@@ -159,6 +190,23 @@ class Settings:
             athena_workgroup=optional("ATHENA_WORKGROUP"),
             athena_database=optional("ATHENA_DATABASE"),
         )
+
+
+def _names(raw: str | None) -> tuple[str, ...] | None:
+    """A comma-separated list of column names, or None when unset."""
+    return tuple(c.strip() for c in raw.split(",") if c.strip()) if raw else None
+
+
+def _parse_object(name: str, raw: str | None) -> dict[str, Any]:
+    if raw is None:
+        return {}
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise ConfigurationError(f"{name} is not valid JSON: {error}") from error
+    if not isinstance(value, dict):
+        raise ConfigurationError(f"{name} must be a JSON object, got {raw!r}")
+    return value
 
 
 def parse_source_tables(raw: str | None) -> tuple[SourceTable, ...]:

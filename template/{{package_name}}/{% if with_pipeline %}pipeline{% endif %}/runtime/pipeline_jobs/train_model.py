@@ -1,4 +1,5 @@
-"""Training step: features, a baseline model, its metrics and a drift report for one run.
+"""Training step: features, the configured model (after a hyperparameter search when
+SEARCH_TRIALS > 0), its metrics and a drift report for one run.
 
 It runs two ways, both through ``train``:
 
@@ -15,8 +16,12 @@ It runs two ways, both through ``train``:
 Both write the result to training_results/<run_id>.json in the data bucket; the Lambda
 function also returns it:
 
-    {"run_id", "dataset_date", "table", "metrics": {"accuracy", "macro_f1"}, "model_key",
-     "drift_report_key", "drift_status", "result_key"}
+    {"run_id", "dataset_date", "table", "task_type", "algorithm", "parameters" (JSON),
+     "metrics": {"accuracy", "macro_f1", "roc_auc"} or {"rmse", "mae", "r2"},
+     "features" (JSON: which columns are numeric or categorical, inferred or declared, and
+     their missing values), "trials" (JSON: each search trial's parameters and CV score),
+     "features_version_id", "model_key", "drift_report_key", "drift_status", "result_key",
+     "duration_seconds"}
 
 Data that cannot train a model raises a DataValidationError subclass before anything is
 written, so a bad export never leaves a model behind.
@@ -24,24 +29,25 @@ written, so a bad export never leaves a model behind.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
 import sklearn
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import accuracy_score, f1_score
-from sklearn.model_selection import train_test_split
+import numpy as np
+import numpy.typing as npt
+from sklearn.model_selection import RandomizedSearchCV, train_test_split
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
 
-from pipeline_jobs import lake_tables, model_format, storage
+from pipeline_jobs import estimators, lake_tables, model_format, storage
 from pipeline_jobs.drift import compare_features
 from pipeline_jobs.errors import (
     ConfigurationError,
@@ -52,20 +58,18 @@ from pipeline_jobs.errors import (
     TooFewRowsError,
 )
 from pipeline_jobs.features import (
-    CsvTable,
     FeatureTable,
+    RawTable,
     build_features,
     numeric_columns,
     parquet_table,
 )
 from pipeline_jobs.observability import logger, tracer
+from pipeline_jobs.preprocessing import build_preprocessor
 from pipeline_jobs.runs import validate_dataset_date, validate_run_id
 from pipeline_jobs.settings import Settings
 
-ALGORITHM = "StandardScaler + LogisticRegression"
 TEST_FRACTION = 0.2
-# Fixed so that the same data always gives the same split, model and metrics.
-RANDOM_STATE = 42
 # The S3 user metadata key that records which run wrote a feature table version.
 RUN_ID_METADATA = "run-id"
 
@@ -111,50 +115,135 @@ class TrainingRequest:
 
 @dataclass(frozen=True)
 class FittedModel:
-    """A model fitted on the training split and its metrics on the held-out split."""
+    """A model fitted on the training split, its metrics on the held-out split, and the
+    parameters it was fitted with (the search's best, when a search ran) and the trials."""
 
     model: Pipeline
     metrics: dict[str, float]
     training_rows: int
     test_rows: int
+    algorithm: str
+    parameters: dict[str, Any]
+    trials: list[dict[str, Any]] = field(default_factory=list)
 
 
-def build_model() -> Pipeline:
-    """The baseline: standardised features into a multinomial logistic regression."""
+def build_model(features: FeatureTable, settings: Settings) -> Pipeline:
+    """The preprocessing of the feature columns, then the configured estimator."""
     return Pipeline(
         [
-            ("scale", StandardScaler()),
-            ("classify", LogisticRegression(max_iter=1000, random_state=RANDOM_STATE)),
+            (
+                "preprocess",
+                build_preprocessor(len(features.numeric), len(features.categorical)),
+            ),
+            (
+                "model",
+                estimators.build_estimator(
+                    features.task_type, settings.model, settings.model_params
+                ),
+            ),
         ]
     )
 
 
-def fit_and_evaluate(features: FeatureTable) -> FittedModel:
-    """Fit on a stratified training split; score accuracy and macro F1 on the rest."""
+def split(
+    features: FeatureTable,
+) -> tuple[npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[Any]]:
+    """Training and held-out rows: stratified by class for a classification."""
     classes = len(features.classes)
     # A stratified split needs every class on both sides.
-    test_rows = max(math.ceil(features.rows * TEST_FRACTION), classes)
-    if features.rows - test_rows < classes:
+    test_rows = max(math.ceil(features.rows * TEST_FRACTION), classes, 1)
+    if features.rows - test_rows < max(classes, 2):
         raise TooFewRowsError(
-            f"{features.rows} rows are too few to split {classes} classes into "
-            "training and test sets"
+            f"{features.rows} rows are too few to split into training and test sets"
         )
     x_train, x_test, y_train, y_test = train_test_split(
-        features.values,
+        features.matrix(),
         features.labels,
         test_size=test_rows,
-        stratify=features.labels,
-        random_state=RANDOM_STATE,
+        stratify=features.labels if classes else None,
+        random_state=estimators.RANDOM_STATE,
     )
-    model = build_model().fit(x_train, y_train)
-    predicted = model.predict(x_test)
-    metrics = {
-        "accuracy": round(float(accuracy_score(y_test, predicted)), 6),
-        "macro_f1": round(float(f1_score(y_test, predicted, average="macro")), 6),
+    return x_train, x_test, y_train, y_test
+
+
+def fit_and_evaluate(features: FeatureTable, settings: Settings) -> FittedModel:
+    """Fit on the training split (after a randomized search when SEARCH_TRIALS > 0); score
+    the task type's metrics on the held-out rows."""
+    x_train, x_test, y_train, y_test = split(features)
+    pipeline = build_model(features, settings)
+    trials: list[dict[str, Any]] = []
+    if settings.search_trials > 0:
+        pipeline, trials = search(pipeline, features, settings, x_train, y_train)
+    else:
+        pipeline.fit(x_train, y_train)
+    estimator = pipeline.named_steps["model"]
+    parameters = {
+        name: value
+        for name, value in estimator.get_params(deep=False).items()
+        if isinstance(value, str | int | float | bool | type(None))
     }
     return FittedModel(
-        model=model, metrics=metrics, training_rows=len(y_train), test_rows=len(y_test)
+        model=pipeline,
+        metrics=estimators.evaluate(features.task_type, pipeline, x_test, y_test),
+        training_rows=len(y_train),
+        test_rows=len(y_test),
+        algorithm=f"{settings.model} ({type(estimator).__name__})",
+        parameters=parameters,
+        trials=trials,
     )
+
+
+def search(
+    pipeline: Pipeline,
+    features: FeatureTable,
+    settings: Settings,
+    x_train: npt.NDArray[Any],
+    y_train: npt.NDArray[Any],
+) -> tuple[Pipeline, list[dict[str, Any]]]:
+    """A randomized search with cross-validation over the estimator's search space, ranked by
+    the promotion metric; return the best pipeline refitted on the training split, and every
+    trial's parameters and scores."""
+    space = estimators.SEARCH_SPACES.get(settings.model)
+    if not space:
+        raise ConfigurationError(f"MODEL {settings.model!r} has no search space to search")
+    ranked_by = estimators.metric(features.task_type, settings.promotion_metric)
+    distributions = {
+        f"model__{name}": values
+        for name, values in space.items()
+        if name not in settings.model_params
+    }
+    searcher = RandomizedSearchCV(
+        pipeline,
+        distributions,
+        n_iter=settings.search_trials,
+        cv=settings.search_folds,
+        scoring=ranked_by.scorer,
+        random_state=estimators.RANDOM_STATE,
+        n_jobs=1,
+        error_score="raise",
+    ).fit(x_train, y_train)
+    results = searcher.cv_results_
+    sign = 1.0 if ranked_by.higher_is_better else -1.0
+    trials = [
+        {
+            "trial": index,
+            "parameters": {
+                name.removeprefix("model__"): _plain(value)
+                for name, value in results["params"][index].items()
+            },
+            f"cv_{ranked_by.name}_mean": round(sign * float(results["mean_test_score"][index]), 6),
+            f"cv_{ranked_by.name}_std": round(float(results["std_test_score"][index]), 6),
+            "rank": int(results["rank_test_score"][index]),
+            "fit_seconds": round(float(results["mean_fit_time"][index]), 4),
+        }
+        for index in range(len(results["params"]))
+    ]
+    logger.info("search finished", extra={"trials": len(trials), "best": searcher.best_params_})
+    return searcher.best_estimator_, trials
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
 
 
 @dataclass(frozen=True)
@@ -223,7 +312,7 @@ def choose_table(manifest: Mapping[str, Any], name: str | None) -> dict[str, Any
     )
 
 
-def read_exported_table(s3: Any, bucket: str, table: Mapping[str, Any]) -> bytes | CsvTable:
+def read_exported_table(s3: Any, bucket: str, table: Mapping[str, Any]) -> bytes | RawTable:
     """The exported snapshot a manifest entry names: the CSV object (the exact version the
     export wrote), or every Parquet file in the folder a source query was unloaded to."""
     if table.get("format", "csv") != "parquet":
@@ -242,6 +331,7 @@ def read_exported_table(s3: Any, bucket: str, table: Mapping[str, Any]) -> bytes
 @tracer.capture_method(capture_response=False)
 def train(request: TrainingRequest, settings: Settings, s3: Any) -> dict[str, Any]:
     """Train, evaluate and store the model of one run; return the step's result."""
+    started = time.monotonic()
     manifest = load_manifest(s3, settings.data_bucket, request)
     dataset_date: str = manifest["dataset_date"]
     table = choose_table(manifest, settings.training_table)
@@ -250,8 +340,11 @@ def train(request: TrainingRequest, settings: Settings, s3: Any) -> dict[str, An
         target=settings.target_column,
         feature_columns=settings.feature_columns,
         min_rows=settings.min_training_rows,
+        task_type=settings.task_type,
+        categorical_columns=settings.categorical_columns,
     )
-    fitted = fit_and_evaluate(features)
+    logger.info("features read", extra={"features": features.report})
+    fitted = fit_and_evaluate(features, settings)
     logger.info("model evaluated", extra={"table": table["name"], "metrics": fitted.metrics})
 
     # Everything below writes; everything above only reads and validates.
@@ -273,10 +366,10 @@ def train(request: TrainingRequest, settings: Settings, s3: Any) -> dict[str, An
         model_format.ModelMetadata(
             run_id=request.run_id,
             trained_at=model_format.utc_now(),
-            algorithm=ALGORITHM,
+            algorithm=fitted.algorithm,
             target=features.target,
             features=list(features.feature_names),
-            classes=[str(label) for label in fitted.model.classes_],
+            classes=[str(label) for label in getattr(fitted.model, "classes_", [])],
             metrics=fitted.metrics,
             training_rows=fitted.training_rows,
             extra={
@@ -287,6 +380,9 @@ def train(request: TrainingRequest, settings: Settings, s3: Any) -> dict[str, An
                 "features_key": features_key,
                 "features_version_id": features_version_id,
                 "sklearn_version": sklearn.__version__,
+                "task_type": features.task_type,
+                "feature_types": features.feature_types,
+                "parameters": fitted.parameters,
             },
         ),
     )
@@ -307,11 +403,18 @@ def train(request: TrainingRequest, settings: Settings, s3: Any) -> dict[str, An
         "run_id": request.run_id,
         "dataset_date": dataset_date,
         "table": table["name"],
+        "task_type": features.task_type,
+        "algorithm": fitted.algorithm,
+        "parameters": json.dumps(fitted.parameters, sort_keys=True),
         "metrics": fitted.metrics,
+        "features": json.dumps(features.report, sort_keys=True),
+        "trials": json.dumps(fitted.trials, sort_keys=True),
+        "features_version_id": features_version_id,
         "model_key": model_format.model_key(request.run_id),
         "drift_report_key": drift_key,
         "drift_status": drift["status"],
         "result_key": storage.training_result_key(request.run_id),
+        "duration_seconds": round(time.monotonic() - started, 3),
     }
     storage.put_json_lines(
         s3, settings.data_bucket, result["result_key"], lake_tables.TRAINING_RESULTS, [result]
