@@ -348,4 +348,3 @@ def numeric_columns(data: bytes) -> dict[str, npt.NDArray[np.float64]]:
         if numbers is not None:
             columns[name] = numbers[~np.isnan(numbers)]
     return columns
-

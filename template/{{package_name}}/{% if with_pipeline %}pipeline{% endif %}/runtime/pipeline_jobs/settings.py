@@ -15,7 +15,7 @@ Every job reads the same variables, so one ``Settings`` object describes them al
     TASK_TYPE             optional  classification or regression; default classification
     MODEL                 optional  the estimator (estimators.ESTIMATORS); default: the task's first
     MODEL_PARAMS          optional  JSON object of the estimator's parameters; default {}
-    SEARCH_TRIALS         optional  randomized-search trials (0: fit MODEL_PARAMS as given); default 0
+    SEARCH_TRIALS         optional  randomized-search trials; 0: fit MODEL_PARAMS as given (default)
     SEARCH_FOLDS          optional  cross-validation folds of each trial; default 3
     TRAINING_TABLE        optional  which exported table to train on; default: the first one
     MIN_TRAINING_ROWS     optional  fewer data rows than this fail the training; default 30
@@ -171,8 +171,7 @@ class Settings:
             model_params=_parse_object("MODEL_PARAMS", optional("MODEL_PARAMS")),
             search_trials=search_trials,
             search_folds=search_folds,
-            promotion_metric=optional("PROMOTION_METRIC")
-            or DEFAULT_METRIC[task_type],  # type: ignore[index]
+            promotion_metric=optional("PROMOTION_METRIC") or DEFAULT_METRIC[task_type],  # type: ignore[index]
             promotion_threshold=_parse_number(
                 "PROMOTION_THRESHOLD", optional("PROMOTION_THRESHOLD"), 0.8, float
             ),

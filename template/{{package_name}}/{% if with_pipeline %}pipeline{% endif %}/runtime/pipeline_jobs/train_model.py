@@ -33,17 +33,17 @@ import json
 import math
 import os
 import sys
-from collections.abc import Mapping
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+import numpy as np
+import numpy.typing as npt
 import sklearn
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
-import numpy as np
-import numpy.typing as npt
 from sklearn.model_selection import RandomizedSearchCV, train_test_split
 from sklearn.pipeline import Pipeline
 
