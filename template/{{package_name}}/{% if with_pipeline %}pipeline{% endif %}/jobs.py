@@ -120,6 +120,7 @@ def job_environment(
     environment = {
         "DATA_BUCKET": data_bucket.bucket_name,
         "FEATURES_BUCKET": features_bucket.bucket_name,
+        "TASK_TYPE": settings.task_type,
         "TARGET_COLUMN": settings.target_column,
         "MIN_TRAINING_ROWS": str(settings.min_training_rows),
         "PROMOTION_METRIC": settings.promotion_metric,
@@ -141,6 +142,15 @@ def job_environment(
         environment["TRAINING_TABLE"] = settings.training_table
     if settings.feature_columns:
         environment["FEATURE_COLUMNS"] = ",".join(settings.feature_columns)
+    if settings.categorical_columns:
+        environment["CATEGORICAL_COLUMNS"] = ",".join(settings.categorical_columns)
+    if settings.model.name:
+        environment["MODEL"] = settings.model.name
+    if settings.model.params:
+        environment["MODEL_PARAMS"] = json.dumps(settings.model.params, sort_keys=True)
+    if settings.search.trials:
+        environment["SEARCH_TRIALS"] = str(settings.search.trials)
+        environment["SEARCH_FOLDS"] = str(settings.search.folds)
     return environment
 
 

@@ -24,7 +24,7 @@ from starlette.responses import Response
 from api_service import model_format
 from api_service.logging_config import configure_logging
 from api_service.model_store import LoadedModel, ModelStore
-from api_service.prediction import feature_errors, predict, predict_rows
+from api_service.prediction import feature_errors, feature_types, predict, predict_rows
 from api_service.schemas import (
     BatchPredictRequest,
     BatchPredictResponse,
@@ -92,6 +92,7 @@ def create_app(
             algorithm=meta.algorithm,
             target=meta.target,
             features=meta.features,
+            feature_types=feature_types(meta),
             classes=meta.classes,
             metrics=meta.metrics,
             training_rows=meta.training_rows,
@@ -107,8 +108,10 @@ def create_app(
     def predict_one(
         body: PredictRequest, model: Annotated[LoadedModel, Depends(require_model)]
     ) -> PredictResponse:
-        """Predict the class of one row of features."""
-        errors = feature_errors(body.features, model.metadata.features)
+        """Predict the class (or the value, for a regression) of one row of features."""
+        errors = feature_errors(
+            body.features, model.metadata.features, feature_types(model.metadata)
+        )
         if errors:
             raise HTTPException(status_code=422, detail=errors)
         return predict(model, body.features)
@@ -123,8 +126,9 @@ def create_app(
     ) -> BatchPredictResponse:
         """Predict up to 1000 rows in one call; each row as POST /predict takes it."""
         errors = []
+        types = feature_types(model.metadata)
         for index, row in enumerate(body.rows):
-            for error in feature_errors(row, model.metadata.features):
+            for error in feature_errors(row, model.metadata.features, types):
                 errors.append({**error, "loc": ["body", "rows", index, *error["loc"][2:]]})
         if errors:
             raise HTTPException(status_code=422, detail=errors)

@@ -2,13 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import math
+from typing import Annotated, Any
 
-from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, Strict
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
-# A JSON number that is neither NaN nor infinite. Strict: "5.1" (a string) and true are
-# rejected rather than silently turned into 5.1 and 1.0.
-FeatureValue = Annotated[float, Strict(), AllowInfNan(False)]
+MAX_TEXT_LENGTH = 1000
+
+
+def _feature_value(value: Any) -> float | str | None:
+    """A finite number (a numeric feature), a text (a categorical one) or null (missing, which
+    the model imputes). true/false and lists are refused rather than read as 1.0 or text; whether
+    the value fits its feature's type is checked against the model (prediction.feature_errors)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str | None):
+        raise PydanticCustomError("feature_value", "Input should be a number, a text or null")
+    if isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise PydanticCustomError("finite_number", "Input should be a finite number")
+        return float(value)
+    if isinstance(value, str) and len(value) > MAX_TEXT_LENGTH:
+        raise PydanticCustomError(
+            "text_too_long", f"Input should have at most {MAX_TEXT_LENGTH} characters"
+        )
+    return value
+
+
+FeatureValue = Annotated[
+    float | str | None,
+    PlainValidator(_feature_value),
+    WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string"}, {"type": "null"}]}),
+]
 # POST /predict/batch answers within a request's time; the batch scoring job takes files.
 MAX_BATCH_ROWS = 1000
 
@@ -33,7 +57,10 @@ class PredictRequest(BaseModel):
     )
 
     features: dict[str, FeatureValue] = Field(
-        description="Feature name to value; GET /model lists the names the model needs."
+        description=(
+            "Feature name to value: a number for a numeric feature, a text for a categorical "
+            "one, null where the value is missing. GET /model lists the names and their types."
+        )
     )
 
 
@@ -52,7 +79,9 @@ class BatchPredictRequest(BaseModel):
 class PredictResponse(BaseModel):
     """The model's answer for one row."""
 
-    prediction: str = Field(description="The predicted class.")
+    prediction: str | float = Field(
+        description="The predicted class (classification) or value (regression)."
+    )
     probabilities: dict[str, float] | None = Field(
         description="Probability of each class, or null for a model without predict_proba."
     )
@@ -88,7 +117,10 @@ class ModelInfo(BaseModel):
     algorithm: str
     target: str = Field(description="The column the model predicts.")
     features: list[str] = Field(description="The features POST /predict needs, in model order.")
-    classes: list[str]
+    feature_types: dict[str, str] = Field(
+        description="Each feature's type: numeric (a number) or categorical (a text)."
+    )
+    classes: list[str] = Field(description="The classes of a classifier; empty for a regression.")
     metrics: dict[str, float] = Field(description="Evaluation metrics recorded by the pipeline.")
     training_rows: int
     trained_at: str

@@ -12,7 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 from moto import mock_aws
 from sklearn.base import ClassifierMixin
+from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
 
 from api_service import model_format
 from api_service.main import create_app
@@ -102,9 +104,16 @@ def publish_model(s3: Any) -> Callable[..., ModelMetadata]:
     """Train the tiny iris model, store it as run ``run_id`` and promote it (as the pipeline)."""
 
     def publish(
-        run_id: str, estimator: ClassifierMixin | None = None, *, promote: bool = True
+        run_id: str,
+        estimator: ClassifierMixin | None = None,
+        *,
+        promote: bool = True,
+        imputing: bool = False,
     ) -> ModelMetadata:
         fitted = estimator if estimator is not None else LogisticRegression(max_iter=1000)
+        if imputing:
+            # As the pipeline's models do: missing values are imputed inside the model.
+            fitted = make_pipeline(SimpleImputer(strategy="median"), fitted)
         features = [row for row, _ in ROWS]
         labels = [label for _, label in ROWS]
         fitted.fit(features, labels)

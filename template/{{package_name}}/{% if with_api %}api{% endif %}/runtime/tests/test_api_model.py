@@ -23,6 +23,9 @@ def test_model_describes_the_promoted_run(
         "algorithm": "LogisticRegression",
         "target": "species",
         "features": ["sepal_length", "sepal_width", "petal_length", "petal_width"],
+        "feature_types": dict.fromkeys(
+            ["sepal_length", "sepal_width", "petal_length", "petal_width"], "numeric"
+        ),
         "classes": ["setosa", "versicolor", "virginica"],
         "metrics": metadata.metrics,
         "training_rows": 12,

@@ -78,7 +78,19 @@ def test_an_unknown_feature_is_422_naming_it(client: Any, setosa_row: dict[str, 
     assert "'colour' is not one the model knows" in error["msg"]
 
 
-@pytest.mark.parametrize("value", ["5.1", "five", True, None, [5.1]])
+def test_null_is_a_missing_value_the_model_imputes(
+    publish_model: Any, make_client: Any, setosa_row: dict[str, Any]
+) -> None:
+    publish_model("run-1", imputing=True)
+    setosa_row["sepal_width"] = None
+
+    response = make_client().post("/predict", json={"features": setosa_row})
+
+    assert response.status_code == 200, response.text
+    assert response.json()["prediction"] == "setosa"
+
+
+@pytest.mark.parametrize("value", ["5.1", "five", True, [5.1], {"a": 1}])
 def test_a_value_that_is_not_a_number_is_422_naming_the_feature(
     client: Any, setosa_row: dict[str, Any], value: Any
 ) -> None:
