@@ -188,13 +188,15 @@ def test_lake_queries(
             t["Properties"]["TableInput"]["Name"]: t["Properties"]
             for t in pipeline.resources("AWS::Glue::Table").values()
         }
-        assert {"training_results", "feature_drift", "runs", "predictions", "raw_iris"} <= set(
-            tables
+        # The sample of the task type: iris for a classification, house prices for a regression.
+        sample = (
+            "raw_house_prices" if variant.answers.get("task_type") == "regression" else "raw_iris"
         )
+        assert {"training_results", "feature_drift", "runs", "predictions", sample} <= set(tables)
         for table in tables.values():
             assert table["DatabaseName"] == database["Properties"]["DatabaseInput"]["Name"]
             assert table["TableInput"]["StorageDescriptor"]["Columns"]
-        assert tables["raw_iris"]["TableInput"]["Parameters"]["projection.dt.type"] == "date"
+        assert tables[sample]["TableInput"]["Parameters"]["projection.dt.type"] == "date"
         queries = [
             q["Properties"]["Name"] for q in pipeline.resources("AWS::Athena::NamedQuery").values()
         ]
