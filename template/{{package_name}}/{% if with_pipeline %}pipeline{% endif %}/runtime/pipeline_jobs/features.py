@@ -278,14 +278,21 @@ def _numbers(cells: npt.NDArray[np.object_], name: str) -> npt.NDArray[np.float6
     present = cells != None  # noqa: E711
     parsed = np.full(len(cells), np.nan)
     bad: list[int] = []
-    for index in np.flatnonzero(present):
-        try:
-            parsed[index] = float(cells[index])
-        except ValueError:
-            bad.append(int(index))
     count = int(present.sum())
-    if count == 0 or len(bad) > count * (1 - NUMERIC_SHARE):
+    if count == 0:
         return None
+    try:
+        # One conversion of the whole column; only a column with a bad cell is walked, and
+        # only until it is clearly a text column.
+        parsed[present] = cells[present].astype(np.float64)
+    except ValueError:
+        for index in np.flatnonzero(present):
+            try:
+                parsed[index] = float(cells[index])
+            except ValueError:
+                bad.append(int(index))
+                if len(bad) > count * (1 - NUMERIC_SHARE):
+                    return None
     finite = np.isfinite(parsed) | ~present
     if bad or not finite.all():
         row = bad[0] if bad else int(np.flatnonzero(~finite)[0])
