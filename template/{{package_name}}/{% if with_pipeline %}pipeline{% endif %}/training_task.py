@@ -65,7 +65,10 @@ def fargate_training_step(
     container = task_definition.add_container(
         "train",
         image=ecs.ContainerImage.from_docker_image_asset(image),
-        entry_point=["python"],
+        # The Lambda base image puts its Python in /var/lang/bin, first on its PATH, and
+        # installs CPython's python3 name (not "python"); WORKDIR /var/task holds the jobs
+        # and their dependencies, so -m finds them (aws/aws-lambda-base-images, Dockerfile).
+        entry_point=["python3"],
         command=["-m", f"{JOBS_PACKAGE}.train_model"],
         environment={**environment, "AWS_DEFAULT_REGION": cdk.Stack.of(scope).region},
         logging=ecs.LogDrivers.aws_logs(
