@@ -273,10 +273,22 @@ def read_runs(s3: Any, bucket: str) -> list[dict[str, Any]]:
     return sorted(records, key=lambda record: record.get("run_id", ""))
 
 
+# Metrics where a smaller value is the better model (a regression's errors); the others
+# (accuracy, macro_f1, roc_auc, r2) are better larger.
+LOWER_IS_BETTER = frozenset({"rmse", "mae"})
+
+
 def ranked(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Runs with a metric, best first (ties: the later run first), then runs without one."""
+    """Runs with a metric, best first in the metric's direction (ties: the later run first),
+    then runs without one."""
     scored = [r for r in records if isinstance(r.get("value"), int | float)]
     unscored = [r for r in records if not isinstance(r.get("value"), int | float)]
-    scored.sort(key=lambda r: (r["value"], r.get("run_id", "")), reverse=True)
+    scored.sort(
+        key=lambda r: (
+            -r["value"] if r.get("metric") in LOWER_IS_BETTER else r["value"],
+            r.get("run_id", ""),
+        ),
+        reverse=True,
+    )
     unscored.sort(key=lambda r: r.get("run_id", ""), reverse=True)
     return scored + unscored

@@ -25,12 +25,14 @@ import codecs
 import csv
 import io
 import json
+import math
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import boto3
 import numpy as np
+import numpy.typing as npt
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pipeline_jobs import lake_tables, model_format
@@ -75,21 +77,40 @@ def model_to_score_with(
     return model_format.load_model(s3, bucket, pointer)
 
 
+def feature_matrix(
+    metadata: model_format.ModelMetadata, rows: Sequence[Mapping[str, str]], first_line: int
+) -> npt.NDArray[np.object_]:
+    """The rows' features as the model takes them (the API builds the same): in the order of
+    metadata.features, numbers for numeric features, texts for categorical ones, NaN where a
+    cell is empty; the model's own preprocessing imputes and encodes them."""
+    types = metadata.extra.get("feature_types") or {}
+    matrix = np.empty((len(rows), len(metadata.features)), dtype=object)
+    for column, name in enumerate(metadata.features):
+        categorical = types.get(name) == "categorical"
+        for offset, row in enumerate(rows):
+            cell = row[name].strip()
+            if not cell:
+                matrix[offset, column] = math.nan
+            elif categorical:
+                matrix[offset, column] = cell
+            elif _is_number(cell):
+                matrix[offset, column] = float(cell)
+            else:
+                raise NonNumericFeatureError(
+                    f"line {first_line + offset}: feature {name!r} is {row[name]!r}, not a number"
+                )
+    return matrix
+
+
 def predict_chunk(
-    model: Any, features: Sequence[str], rows: Sequence[Mapping[str, str]], first_line: int
+    model: Any,
+    metadata: model_format.ModelMetadata,
+    rows: Sequence[Mapping[str, str]],
+    first_line: int,
 ) -> list[list[str]]:
     """Each row's prediction, the probability of it ("" without probabilities) and the
     probability of each class, as POST /predict would answer each one."""
-    values = []
-    for offset, row in enumerate(rows):
-        try:
-            values.append([float(row[name]) for name in features])
-        except ValueError:
-            bad = next(name for name in features if not _is_number(row[name]))
-            raise NonNumericFeatureError(
-                f"line {first_line + offset}: feature {bad!r} is {row[bad]!r}, not a number"
-            ) from None
-    matrix = np.array(values, dtype=float)
+    matrix = feature_matrix(metadata, rows, first_line)
     predictions = model.predict(matrix)
     scores = model.predict_proba(matrix) if hasattr(model, "predict_proba") else None
     if scores is None:
@@ -154,7 +175,7 @@ def score(
         for chunk in _chunks(reader):
             if any(None in row or None in row.values() for row in chunk):
                 raise MalformedCsvError(f"{input_key}: a row's length differs from the header's")
-            answers = predict_chunk(model, metadata.features, chunk, first_line=rows + 2)
+            answers = predict_chunk(model, metadata, chunk, first_line=rows + 2)
             for number, (row, answer) in enumerate(zip(chunk, answers, strict=True), rows + 1):
                 prediction, probability, *per_class = answer
                 leading = [number, prediction, probability, scored_at, metadata.model_sha256]

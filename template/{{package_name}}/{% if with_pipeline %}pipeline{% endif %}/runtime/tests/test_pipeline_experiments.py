@@ -138,3 +138,10 @@ def test_every_estimator_the_settings_accept_exists():
         "hist_gradient_boosting",
     }
     assert set(estimators.SEARCH_SPACES) == names
+
+
+def test_the_ranking_and_the_promotion_agree_on_each_metric_direction():
+    """The runs table and the API rank with model_format; the promotion with estimators."""
+    for metrics in estimators.METRICS.values():
+        for metric in metrics:
+            assert (metric.name in model_format.LOWER_IS_BETTER) is not metric.higher_is_better
