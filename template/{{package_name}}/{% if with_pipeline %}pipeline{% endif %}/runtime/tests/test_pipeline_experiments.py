@@ -13,6 +13,7 @@ import pytest
 
 from pipeline_jobs import estimators, export_tables, import_model, model_format, train_model
 from pipeline_jobs.errors import ConfigurationError
+from pipeline_jobs.settings import Settings
 
 HOUSES = '[{"name": "house_prices", "uri": "sample://house_prices"}]'
 
@@ -145,3 +146,24 @@ def test_the_ranking_and_the_promotion_agree_on_each_metric_direction():
     for metrics in estimators.METRICS.values():
         for metric in metrics:
             assert (metric.name in model_format.LOWER_IS_BETTER) is not metric.higher_is_better
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("TASK_TYPE", "clustering", "TASK_TYPE must be classification or regression"),
+        ("SEARCH_FOLDS", "1", "SEARCH_FOLDS must be at least 2"),
+        ("MODEL_PARAMS", "[1, 2]", "MODEL_PARAMS must be a JSON object"),
+    ],
+)
+def test_experiment_settings_are_refused_by_name(name, value, message):
+    environment = {"DATA_BUCKET": "data", "FEATURES_BUCKET": "features", name: value}
+    with pytest.raises(ConfigurationError, match=message):
+        Settings.from_env(environment)
+
+
+def test_a_regression_defaults_to_the_linear_model_and_rmse():
+    settings = Settings.from_env(
+        {"DATA_BUCKET": "data", "FEATURES_BUCKET": "features", "TASK_TYPE": "regression"}
+    )
+    assert (settings.model, settings.promotion_metric) == ("linear_regression", "rmse")
