@@ -168,9 +168,11 @@ def evaluate_run(run_id: str, settings: Settings, clients: Clients) -> dict[str,
                 "algorithm": metadata.algorithm,
                 "target": metadata.target,
                 "features": metadata.features,
-                "feature_types": metadata.extra.get("feature_types"),
-                "hyperparameters": metadata.extra.get("parameters"),
                 "training_rows": metadata.training_rows,
+                # The fitted estimator's parameters, as JSON (their names vary by model).
+                "hyperparameters": json.dumps(
+                    metadata.extra.get("parameters") or {}, sort_keys=True
+                ),
             },
             "search_trials": len(json.loads(training.body.get("trials") or "[]"))
             if training
