@@ -311,7 +311,7 @@ def _target(cells: npt.NDArray[np.object_], target: str, task_type: TaskType) ->
         try:
             values = cells.astype(np.float64)
         except ValueError:
-            row = next(i for i, cell in enumerate(cells) if not _is_number(cell))
+            row = next(i for i, cell in enumerate(cells) if not is_number(cell))
             raise NonNumericFeatureError(
                 f"row {row + 1}: the target column {target!r} holds {cells[row]!r}; "
                 "a regression needs a number in every row"
@@ -334,7 +334,8 @@ def _target(cells: npt.NDArray[np.object_], target: str, task_type: TaskType) ->
     return cells.astype(str)
 
 
-def _is_number(text: str) -> bool:
+def is_number(text: str) -> bool:
+    """Whether a CSV cell reads as a number (float() accepts it)."""
     try:
         float(text)
     except ValueError:

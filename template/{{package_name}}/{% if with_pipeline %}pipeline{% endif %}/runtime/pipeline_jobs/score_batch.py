@@ -43,6 +43,7 @@ from pipeline_jobs.errors import (
     NonNumericFeatureError,
     RunNotFoundError,
 )
+from pipeline_jobs.features import is_number
 from pipeline_jobs.observability import logger, tracer
 from pipeline_jobs.runs import new_run_id, validate_run_id
 from pipeline_jobs.settings import Settings
@@ -93,7 +94,7 @@ def feature_matrix(
                 matrix[offset, column] = math.nan
             elif categorical:
                 matrix[offset, column] = cell
-            elif _is_number(cell):
+            elif is_number(cell):
                 matrix[offset, column] = float(cell)
             else:
                 raise NonNumericFeatureError(
@@ -121,14 +122,6 @@ def predict_chunk(
         + [repr(float(s)) for s in scores[index]]
         for index, prediction in enumerate(predictions)
     ]
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _chunks(reader: Iterator[dict[str, str]]) -> Iterator[list[dict[str, str]]]:
