@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import tomllib
 from pathlib import Path
 
@@ -64,6 +65,8 @@ def tests(session: nox.Session) -> None:
     # the matrix's workers, so each runs as a pytest of its own, side by side, with its own
     # temporary folder: both cores stay busy and the suite takes minutes less.
     slow_log = ROOT / ".nox" / "slow-tests.log"
+    # Outside this repository: a project rendered inside it would take it for its own.
+    temporary = Path(tempfile.mkdtemp(prefix="copier-aws-datathon-tests-"))
     environment = {
         **os.environ,
         **{name: value for name, value in session.env.items() if value is not None},
@@ -79,7 +82,7 @@ def tests(session: nox.Session) -> None:
                 "-m",
                 "slow",
                 "--basetemp",
-                str(ROOT / ".nox" / "tmp-slow"),
+                str(temporary / "slow"),
             ],
             cwd=ROOT,
             env=environment,
@@ -88,7 +91,7 @@ def tests(session: nox.Session) -> None:
         )
         try:
             session.run(
-                "pytest", "-m", "not slow", "--basetemp", str(ROOT / ".nox" / "tmp-tests"), env=env
+                "pytest", "-m", "not slow", "--basetemp", str(temporary / "others"), env=env
             )
         finally:
             code = slow.wait()
