@@ -24,41 +24,18 @@ import re
 import sys
 from pathlib import Path
 
-from remove_config_key import KEY_LINE, remove_key
+from remove_config_key import find_key, remove_key
 
 SECTION_LINE = re.compile(r"^(?P<key>[A-Za-z_][A-Za-z0-9_-]*) *:(?P<rest>.*)$")
 
 
 def _block(text: str, path: list[str]) -> list[str]:
-    """The lines of the key at ``path`` (two parts), dedented to the key's own indent."""
+    """The lines of the key at ``path``, dedented to the key's own indent."""
     lines = text.splitlines()
-    section = None
-    for number, line in enumerate(lines):
-        top = SECTION_LINE.match(line)
-        if top:
-            section = top["key"]
-            continue
-        match = KEY_LINE.match(line)
-        if section != path[0] or match is None or match["key"] != path[1]:
-            continue
-        indent = len(match["indent"])
-        end = number + 1
-        while end < len(lines) and (
-            not lines[end].strip()
-            or lines[end].lstrip().startswith("#")
-            or len(lines[end]) - len(lines[end].lstrip(" ")) > indent
-            or (
-                len(lines[end]) - len(lines[end].lstrip(" ")) == indent
-                and lines[end].lstrip().startswith("- ")
-            )
-        ):
-            end += 1
-        while end > number + 1 and (
-            not lines[end - 1].strip() or lines[end - 1].lstrip().startswith("#")
-        ):
-            end -= 1
-        return [line[indent:] for line in lines[number:end]]
-    return []
+    block = find_key(lines, path)
+    if block is None:
+        return []
+    return [line[block.indent :] for line in lines[block.start : block.end]]
 
 
 def move_key(text: str, old: list[str], new: list[str]) -> tuple[str, bool]:

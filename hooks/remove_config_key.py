@@ -22,6 +22,7 @@ import argparse
 import re
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 KEY_LINE = re.compile(r"^(?P<indent> *)(?P<key>[A-Za-z_][A-Za-z0-9_-]*) *:(?: (?P<value>.*))?$")
 
@@ -34,10 +35,19 @@ def _blank_or_comment(line: str) -> bool:
     return not line.strip() or line.lstrip().startswith("#")
 
 
-def remove_key(text: str, path: list[str]) -> tuple[str, str | None]:
-    """``text`` without the key at ``path`` (and its block); returns the text and the value
-    that was removed as written in the file (None when the key is not there)."""
-    lines = text.splitlines(keepends=True)
+class Block(NamedTuple):
+    """Where a key stands: its first line, the line after its block, its indent, and the line
+    and indent of the mapping that holds it (None at the top of the file)."""
+
+    start: int
+    end: int
+    indent: int
+    parent: tuple[int, int] | None
+
+
+def find_key(lines: list[str], path: list[str]) -> Block | None:
+    """The block of the key at ``path`` in ``lines`` (with or without line endings): the key's
+    line, its value's lines and the comments inside them; None when the key is not there."""
     parents: list[tuple[int, str, int]] = []  # (indent, key, line number) of open mappings
     for number, line in enumerate(lines):
         body = line.rstrip("\r\n")
@@ -60,15 +70,28 @@ def remove_key(text: str, path: list[str]) -> tuple[str, str | None]:
             or (_indent(lines[end]) == indent and lines[end].lstrip().startswith("- "))
         ):
             end += 1
-        # Trailing blank lines and comments belong to what follows, not to the removed block.
+        # Trailing blank lines and comments belong to what follows, not to the key's block.
         while end > number + 1 and _blank_or_comment(lines[end - 1].rstrip("\r\n")):
             end -= 1
-        value = (match["value"] or "").strip() or "".join(lines[number + 1 : end]).strip()
-        remaining = lines[:number] + lines[end:]
-        if parents and not _has_children(remaining, parents[-1][2], parents[-1][0]):
-            del remaining[parents[-1][2]]
-        return "".join(remaining), value
-    return text, None
+        parent = (parents[-1][2], parents[-1][0]) if parents else None
+        return Block(number, end, indent, parent)
+    return None
+
+
+def remove_key(text: str, path: list[str]) -> tuple[str, str | None]:
+    """``text`` without the key at ``path`` (and its block); returns the text and the value
+    that was removed as written in the file (None when the key is not there)."""
+    lines = text.splitlines(keepends=True)
+    block = find_key(lines, path)
+    if block is None:
+        return text, None
+    match = KEY_LINE.match(lines[block.start].rstrip("\r\n"))
+    assert match is not None  # find_key matched this line
+    value = (match["value"] or "").strip() or "".join(lines[block.start + 1 : block.end]).strip()
+    remaining = lines[: block.start] + lines[block.end :]
+    if block.parent and not _has_children(remaining, *block.parent):
+        del remaining[block.parent[0]]
+    return "".join(remaining), value
 
 
 def _has_children(lines: list[str], parent: int, parent_indent: int) -> bool:
