@@ -78,11 +78,12 @@ def included_values() -> dict[str, Any]:
 
 def _choices(choices: list[Any] | dict[str, Any] | str) -> list[Any]:
     """A question's choices. Choices written as a template, which copier renders and then reads
-    as YAML, are rendered here from the included values (the only ones they may use)."""
+    as YAML, are rendered here from the included values (the only ones they may use). Choices
+    written as a mapping show labels and answer with the values: the values are returned."""
     if isinstance(choices, str):
         environment = jinja2.Environment(undefined=jinja2.StrictUndefined)
         choices = yaml.safe_load(environment.from_string(choices).render(included_values()))
-    return list(choices)
+    return list(choices.values()) if isinstance(choices, dict) else list(choices)
 
 
 def load_all_questions() -> dict[str, dict[str, Any]]:
