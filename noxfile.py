@@ -198,6 +198,14 @@ def docs_questions(session: nox.Session) -> None:
 
 
 @nox.session
+def i18n(session: nox.Session) -> None:
+    """The texts to translate: `update` (the default) adds new texts to locale/ and drops gone
+    ones; `-- check` lists what is untranslated (docs/i18n.md)."""
+    session.install(*test_requirements())
+    session.run("python", "scripts/i18n.py", *(session.posargs or ["update"]))
+
+
+@nox.session
 def demo(session: nox.Session) -> None:
     """Render the defaults into ./demo-project, install it, and synthesize it with the CDK CLI."""
     session.install(*test_requirements())

@@ -569,6 +569,9 @@ def test_projects_get_a_scheduled_update_workflow(
     update_step = next(step for step in job["steps"] if "copier update" in step.get("run", ""))
     assert update_step["env"]["COPIER_VERSION"] == versions["copier"]
     assert "copier update --defaults --trust" in update_step["run"]
+    extensions = update_step["env"]["COPIER_TEMPLATE_EXTENSIONS_VERSION"]
+    assert extensions == versions["copier_template_extensions"]
+    assert 'pipx inject copier "copier-template-extensions==' in update_step["run"]
     # GitHub's expressions reach the project as they are, not rendered by copier.
     assert "${{ secrets.TEMPLATE_UPDATE_TOKEN || github.token }}" in text
 
@@ -578,6 +581,8 @@ def test_projects_update_with_the_copier_the_template_is_tested_with() -> None:
     pinned = versions["versions"]["default"]["copier"]
     project = tomllib.loads((TEMPLATE_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert f"copier=={pinned}" in project["dependency-groups"]["test"]
+    extensions = versions["versions"]["default"]["copier_template_extensions"]
+    assert f"copier-template-extensions=={extensions}" in project["dependency-groups"]["test"]
     assert copier.__version__ == pinned
     minimum = yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text().split("\n---")[0])
     assert Version(minimum["_min_copier_version"]) <= Version(pinned)

@@ -1,0 +1,218 @@
+"""The texts the template translates, and their catalogs in locale/ (docs/i18n.md).
+
+    python scripts/i18n.py update   # add new texts to the catalogs, drop the ones gone
+    python scripts/i18n.py check    # what is untranslated, fuzzy or obsolete (exit 1 if any)
+
+A text to translate is written once, in English, in a template: inside `{% trans %}` or in
+`_("...")`. Babel extracts them with Jinja's extractor, as from any Jinja project. Each part
+of the project has its own catalog (PARTS), so that parts are translated independently and
+two people translating do not edit the same file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import io
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCALE = ROOT / "locale"
+LANGUAGES = ["pt_BR"]
+# Where each text's translation lives: the first pattern that matches its file. Paths are
+# relative to the repository's root; `**` matches any folders.
+PARTS: list[tuple[str, str]] = [
+    ("copier.yml", "copier"),
+    ("includes/environment_config.yaml", "config"),
+    ("template/README.md.jinja", "readme"),
+    ("template/docs/*", "docs"),
+    ("template/*/runtime/README.md.jinja", "runtime"),
+    ("template/*/settings/*", "settings"),
+    ("template/*/*/settings.py.jinja", "settings"),
+    ("template/*", "project"),
+    ("includes/*", "project"),
+]
+# How copier renders (copier.yml, _envops): the extractor must read the templates the same way.
+JINJA_OPTIONS = {"newstyle_gettext": "true", "keep_trailing_newline": "true"}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
+
+
+@dataclass
+class Texts:
+    """The texts of one part: msgid -> where it is written."""
+
+    messages: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+
+    def add(self, message: str, path: str, line: int) -> None:
+        self.messages.setdefault(message, []).append((path, line))
+
+
+def part_of(path: str) -> str:
+    for pattern, part in PARTS:
+        if fnmatch.fnmatch(path, pattern):
+            return part
+    raise SystemExit(f"{path}: holds texts to translate but no part of PARTS in {__file__}")
+
+
+def _jinja_texts(source: str) -> Iterator[tuple[int, str]]:
+    for line, message, _comments, _context in extract(
+        "jinja2.ext.babel_extract",
+        io.BytesIO(source.encode()),
+        keywords=KEYWORDS,
+        options=JINJA_OPTIONS,
+    ):
+        # ngettext gives (singular, plural); the catalogs translate each as a text.
+        yield from ((line, text) for text in (message if isinstance(message, tuple) else [message]))
+
+
+class _IgnoreTags(yaml.SafeLoader):
+    """Reads copier.yml's documents without following `!include`."""
+
+
+_IgnoreTags.add_multi_constructor("!", lambda loader, suffix, node: None)
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _template_files() -> Iterator[Path]:
+    yield from sorted((ROOT / "template").rglob("*.jinja"))
+    yield from sorted((ROOT / "includes").glob("*"))
+
+
+def extract_texts() -> dict[str, Texts]:
+    """Every text to translate, by part."""
+    parts: dict[str, Texts] = {}
+    for document in yaml.load_all((ROOT / "copier.yml").read_text(), Loader=_IgnoreTags):
+        for value in _strings(document or {}):
+            if "trans" in value or "_(" in value:
+                for line, text in _jinja_texts(value):
+                    parts.setdefault("copier", Texts()).add(text, "copier.yml", line)
+    for path in _template_files():
+        if "node_modules" in path.parts or not path.is_file():
+            continue
+        relative = path.relative_to(ROOT).as_posix()
+        source = path.read_text(encoding="utf-8")
+        if "{% trans" not in source and "{%- trans" not in source and "_(" not in source:
+            continue
+        for line, text in _jinja_texts(source):
+            parts.setdefault(part_of(relative), Texts()).add(text, relative, line)
+    return parts
+
+
+def catalog_path(language: str, part: str) -> Path:
+    return LOCALE / language / "LC_MESSAGES" / f"{part}.po"
+
+
+def new_catalog(language: str, part: str, like: Catalog | None = None) -> Catalog:
+    """An empty catalog with a header that says what it is; its dates are the old ones, so
+    that an update without new texts changes nothing."""
+    catalog = Catalog(
+        locale=language,
+        project="copier-aws-datathon",
+        header_comment=f"# The {part} texts of copier-aws-datathon in {language}.\n"
+        "# scripts/i18n.py update writes the msgid lines; translate the msgstr lines"
+        " (docs/i18n.md).",
+        last_translator="copier-aws-datathon maintainers",
+        language_team=language,
+        fuzzy=False,
+    )
+    if like is not None:
+        catalog.creation_date = like.creation_date
+        catalog.revision_date = like.revision_date
+    return catalog
+
+
+def load(language: str, part: str) -> Catalog:
+    path = catalog_path(language, part)
+    if not path.exists():
+        return new_catalog(language, part)
+    with path.open("rb") as handle:
+        return read_po(handle, locale=language)
+
+
+def update() -> None:
+    """Add the new texts to each part's catalog and drop the texts that are gone; a
+    translation stays with its text."""
+    parts = extract_texts()
+    for language in LANGUAGES:
+        known = {p.stem for p in (LOCALE / language / "LC_MESSAGES").glob("*.po")}
+        for part in sorted(known | set(parts)):
+            old = load(language, part)
+            new = new_catalog(language, part, like=old)
+            for message in parts.get(part, Texts()).messages:
+                previous = old.get(message)
+                new.add(message, previous.string if previous else "")
+            path = catalog_path(language, part)
+            if not len(new):
+                path.unlink(missing_ok=True)
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            buffer = io.BytesIO()
+            write_po(buffer, new, width=100, no_location=True, omit_header=False)
+            path.write_bytes(buffer.getvalue())
+            print(f"{path.relative_to(ROOT)}: {len(new)} texts, {untranslated(new)} to translate")
+
+
+def untranslated(catalog: Catalog) -> int:
+    return sum(1 for message in catalog if message.id and not message.string)
+
+
+def problems() -> list[str]:
+    """What keeps a language from being complete: a text without its translation, a fuzzy
+    translation, a translation of a text the templates no longer have."""
+    found: list[str] = []
+    parts = extract_texts()
+    for language in LANGUAGES:
+        for part, texts in sorted(parts.items()):
+            catalog = load(language, part)
+            for message, where in texts.messages.items():
+                entry = catalog.get(message)
+                place = f"{where[0][0]}:{where[0][1]}"
+                if entry is None:
+                    found.append(f"{language}/{part}.po lacks {message!r} ({place})")
+                elif not entry.string:
+                    found.append(f"{language}/{part}.po: {message!r} is untranslated ({place})")
+                elif entry.fuzzy:
+                    found.append(f"{language}/{part}.po: {message!r} is fuzzy ({place})")
+        for path in sorted((LOCALE / language / "LC_MESSAGES").glob("*.po")):
+            texts = parts.get(path.stem, Texts()).messages
+            for entry in load(language, path.stem):
+                if entry.id and entry.id not in texts:
+                    found.append(f"{language}/{path.name}: {entry.id!r} is in no template")
+    return found
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=["update", "check"])
+    arguments = parser.parse_args()
+    if arguments.command == "update":
+        update()
+        return 0
+    found = problems()
+    for problem in found:
+        print(problem)
+    print("every text is translated" if not found else f"{len(found)} problems; run update")
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
