@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import io
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -40,6 +41,11 @@ PARTS: list[tuple[str, str]] = [
     ("template/*/*/settings.py.jinja", "settings"),
     ("template/*", "project"),
     ("includes/*", "project"),
+]
+# The files whose prose is all marked for translation: outside the marked texts they hold
+# only code, markup and names (`unmarked_prose` checks it). A file joins when it is translated.
+TRANSLATED_FILES = [
+    "includes/environment_config.yaml",
 ]
 # How copier renders (copier.yml, _envops): the extractor must read the templates the same way.
 JINJA_OPTIONS = {"newstyle_gettext": "true", "keep_trailing_newline": "true"}
@@ -74,6 +80,10 @@ def _jinja_texts(source: str) -> Iterator[tuple[int, str]]:
         yield from ((line, text) for text in (message if isinstance(message, tuple) else [message]))
 
 
+# A file with a text to translate: a trans block, or a gettext call in a Jinja expression.
+_MARKS = re.compile(r"\{%-?\s*trans\b|\{\{-?\s*_\(|\bgettext\(")
+
+
 class _IgnoreTags(yaml.SafeLoader):
     """Reads copier.yml's documents without following `!include`."""
 
@@ -102,7 +112,7 @@ def extract_texts() -> dict[str, Texts]:
     parts: dict[str, Texts] = {}
     for document in yaml.load_all((ROOT / "copier.yml").read_text(), Loader=_IgnoreTags):
         for value in _strings(document or {}):
-            if "trans" in value or "_(" in value:
+            if _MARKS.search(value):
                 for line, text in _jinja_texts(value):
                     parts.setdefault("copier", Texts()).add(text, "copier.yml", line)
     for path in _template_files():
@@ -110,11 +120,51 @@ def extract_texts() -> dict[str, Texts]:
             continue
         relative = path.relative_to(ROOT).as_posix()
         source = path.read_text(encoding="utf-8")
-        if "{% trans" not in source and "{%- trans" not in source and "_(" not in source:
+        if not _MARKS.search(source):
             continue
         for line, text in _jinja_texts(source):
             parts.setdefault(part_of(relative), Texts()).add(text, relative, line)
     return parts
+
+
+_MARKED = re.compile(
+    r"\{%-?\s*trans\b.*?\{%-?\s*endtrans\s*-?%\}"  # a marked text
+    r"|\{%-?\s*raw\s*-?%\}.*?\{%-?\s*endraw\s*-?%\}"  # a sample shown as it is
+    r"|\{#.*?#\}|\{%.*?%\}|\{\{.*?\}\}|<!--.*?-->",  # Jinja comments, tags, expressions
+    re.DOTALL,
+)
+_CODE = re.compile(r"`[^`\n]*`|\]\([^)]*\)|https?://\S+")  # code spans, link targets
+_FENCE = re.compile(r"^\s*(```|~~~)\s*(\w*)")
+# Three words in a row: a sentence's fragment, not a name or a command.
+_PROSE = re.compile(r"[A-Za-z][a-z']+(?:[ \t]+[A-Za-z][a-z']+){2,}")
+
+
+def unmarked_prose(path: Path) -> list[str]:
+    """Lines of a template with prose outside its marked texts, as `path:line: text`. A code
+    block is code, except its comments (`# ...`) and a Mermaid diagram's labels, which are
+    prose; in a YAML file only the comments are prose, and a comment indented further than
+    `# ` is a command or a sample. A Markdown heading is prose with a single word."""
+    found: list[str] = []
+    source = path.read_text(encoding="utf-8")
+    # Blank out what is marked or Jinja, keeping line numbers.
+    text = _MARKED.sub(lambda match: re.sub(r"[^\n]", " ", match.group()), source)
+    fence: str | None = None  # the open code block's language
+    yaml_file = ".yaml" in path.suffixes or ".yml" in path.suffixes
+    for number, line in enumerate(text.splitlines(), start=1):
+        opening = _FENCE.match(line)
+        if not yaml_file and opening:
+            fence = None if fence is not None else opening.group(2)
+            continue
+        if yaml_file or (fence is not None and fence != "mermaid"):
+            comment = line.partition("#")[2]
+            if not comment or comment.startswith("   "):
+                continue
+            line = comment
+        line_text = _CODE.sub(" ", line)
+        heading = not yaml_file and fence is None and line.startswith("#")
+        if _PROSE.search(line_text) or (heading and re.search(r"[A-Za-z]{3,}", line_text)):
+            found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    return found
 
 
 def catalog_path(language: str, part: str) -> Path:
@@ -177,7 +227,8 @@ def untranslated(catalog: Catalog) -> int:
 
 def problems() -> list[str]:
     """What keeps a language from being complete: a text without its translation, a fuzzy
-    translation, a translation of a text the templates no longer have."""
+    translation, a translation of a text the templates no longer have, prose left unmarked
+    in a translated file."""
     found: list[str] = []
     parts = extract_texts()
     for language in LANGUAGES:
@@ -192,6 +243,8 @@ def problems() -> list[str]:
                     found.append(f"{language}/{part}.po: {message!r} is untranslated ({place})")
                 elif entry.fuzzy:
                     found.append(f"{language}/{part}.po: {message!r} is fuzzy ({place})")
+        for relative in TRANSLATED_FILES:
+            found.extend(f"unmarked prose: {line}" for line in unmarked_prose(ROOT / relative))
         for path in sorted((LOCALE / language / "LC_MESSAGES").glob("*.po")):
             texts = parts.get(path.stem, Texts()).messages
             for entry in load(language, path.stem):

@@ -7,10 +7,9 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import i18n
 import pytest
 from babel.messages.pofile import read_po
-
-import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,7 +31,7 @@ def test_every_text_has_its_translation_and_every_translation_its_text() -> None
     assert i18n.problems() == []
 
 
-@pytest.mark.parametrize("path", CATALOGS, ids=lambda path: f"{path.parent.parent.name}/{path.name}")
+@pytest.mark.parametrize("path", CATALOGS, ids=lambda p: f"{p.parent.parent.name}/{p.name}")
 def test_the_render_reads_each_catalog_as_babel_does(path: Path) -> None:
     # The extension reads .po files with a small reader of its own (copier's environment has
     # no Babel): it must find the same translations, escapes and continued lines included.
