@@ -92,7 +92,8 @@ def make_version_b(template: Path, version: str) -> None:
     )
     with (template / "template" / ".gitignore").open("a", encoding="utf-8") as gitignore:
         gitignore.write("\n# Local environment variables\n.env\n")
-    assert replace_everywhere(template / "includes", CONFIG_COMMENT, CONFIG_COMMENT_B) == 1
+    # The comment's text, as written inside its trans block (without the rendered "# ").
+    assert replace_everywhere(template / "includes", CONFIG_COMMENT[2:], CONFIG_COMMENT_B[2:]) == 1
 
     data_lake = (
         template / "template" / "{{package_name}}" / "{% if with_data_lake %}data_lake{% endif %}"
@@ -431,6 +432,32 @@ def test_update_keeps_the_team_work_and_brings_the_new_version(
         assert settings["data_lake"][ADDED_KEY] is False
         assert REMOVED_KEY not in settings["data_lake"]
         assert f"{slug}-{environment}/TeamDashboard" in report.stacks
+
+
+def test_switching_the_language_on_update_translates_what_the_team_did_not_edit(
+    template_repo: TemplateRepo, tmp_path: Path
+) -> None:
+    project = generate(template_repo, template_repo.version_a, ANSWERS, tmp_path / "project")
+    Team().change(project)
+    commit_all(project, "Team work")
+
+    update(project, template_repo.version_b, {"language": "pt-BR"})
+
+    expected = generate(
+        template_repo, template_repo.version_b, questions_answered(project), tmp_path / "fresh"
+    )
+    Team(sets_removed_key=False).change(expected)
+    # The team's own environment, copied from dev in English, is the team's: kept as it was.
+    qa = (project / "config" / "qa.yaml").read_text(encoding="utf-8")
+    assert CONFIG_COMMENT in qa
+    (expected / "config" / "qa.yaml").write_text(qa, encoding="utf-8")
+    # The project reads as a fresh pt-BR one with the team's work in it: no conflict, no
+    # English left in what the team did not touch.
+    assert recorded_answers(project)["language"] == "pt-BR"
+    assert differences(content(project), content(expected)) == []
+    assert_merged_without_conflicts(project)
+    assert_team_values_kept(project)
+    assert "# O ambiente dev: o que ele muda" in (project / "config" / "dev.yaml").read_text()
 
 
 def test_recopy_keeps_the_team_stacks(template_repo: TemplateRepo, tmp_path: Path) -> None:
