@@ -11,6 +11,8 @@ import i18n
 import pytest
 from babel.messages.pofile import read_po
 
+from conftest import MATRIX, Rendered
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -57,3 +59,47 @@ def test_a_broken_catalog_names_its_file_and_line(tmp_path: Path) -> None:
     catalog.write_text('msgid "A"\nmsgstr "B"\nnonsense\n', encoding="utf-8")
     with pytest.raises(EXTENSION.CatalogError, match=r"part\.po:3: not a line of a \.po file"):
         EXTENSION.read_po(catalog)
+
+
+# ─── A project in Portuguese ─────────────────────────────────────────────────────────────
+
+PORTUGUESE = sorted(name for name, answers in MATRIX.items() if answers.get("language") == "pt-BR")
+# The rendered files whose prose is translated (issue 19): what a team reads.
+TRANSLATED = ["README.md", "docs/architecture.md", "config/*.yaml", "*/*/runtime/README.md"]
+
+
+def english_lines() -> set[str]:
+    """The English lines of every translated text that a Portuguese render must not show:
+    four words or more, without placeholders, and not the same in both languages."""
+    lines: set[str] = set()
+    for path in CATALOGS:
+        with path.open("rb") as handle:
+            for message in read_po(handle):
+                if not message.id or message.string == message.id:
+                    continue
+                for line in message.id.splitlines():
+                    line = line.strip()
+                    if len(line.split()) >= 4 and "%(" not in line and line not in message.string:
+                        lines.add(line)
+    return lines
+
+
+def test_the_catalogs_hold_texts_a_render_can_be_checked_against() -> None:
+    assert len(english_lines()) >= 10
+
+
+@pytest.mark.parametrize("name", PORTUGUESE, ids=str)
+def test_a_portuguese_project_shows_no_english_text(
+    name: str, rendered_variants: dict[str, Rendered]
+) -> None:
+    project = rendered_variants[name].project_dir
+    files = sorted({path for pattern in TRANSLATED for path in project.glob(pattern)})
+    assert project / "README.md" in files and list(project.glob("config/*.yaml"))
+    english = english_lines()
+    left = [
+        f"{path.relative_to(project)}: {line}"
+        for path in files
+        for line in english
+        if line in path.read_text(encoding="utf-8")
+    ]
+    assert left == []
