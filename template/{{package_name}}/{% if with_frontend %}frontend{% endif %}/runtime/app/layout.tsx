@@ -1,16 +1,19 @@
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
 
+import { messages } from "@/lib/i18n";
+import { LOCALE } from "@/lib/locale";
+
 import "./globals.css";
 
 export const metadata: Metadata = {
-  title: "Datathon model",
-  description: "The team's promoted model and a form to ask it for predictions.",
+  title: messages.meta.title,
+  description: messages.meta.description,
 };
 
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
-    <html lang="en">
+    <html lang={LOCALE}>
       <body>{children}</body>
     </html>
   );

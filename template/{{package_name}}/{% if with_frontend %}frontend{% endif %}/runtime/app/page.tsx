@@ -1,3 +1,5 @@
+import { messages } from "@/lib/i18n";
+
 import { Workbench } from "./components/Workbench";
 import styles from "./components/workbench.module.css";
 
@@ -6,10 +8,8 @@ export default function HomePage() {
   return (
     <main className={styles.page}>
       <header className={styles.header}>
-        <h1>Datathon model</h1>
-        <p className={styles.muted}>
-          The model currently promoted by the team&apos;s pipeline. Enter feature values and press Predict, or score a CSV file.
-        </p>
+        <h1>{messages.page.heading}</h1>
+        <p className={styles.muted}>{messages.page.intro}</p>
       </header>
       <Workbench />
     </main>

@@ -25,7 +25,7 @@ export interface PredictRequest {
  * probability of each class, or null for a model without probabilities.
  */
 export interface Prediction {
-  prediction: string;
+  prediction: string | number;
   probabilities: Record<string, number> | null;
   run_id: string;
 }

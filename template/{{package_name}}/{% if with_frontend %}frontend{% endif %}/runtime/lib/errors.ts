@@ -1,5 +1,8 @@
 /** Turning failed API answers into text a jury member can read. */
 import type { ValidationIssue } from "@/lib/api-types";
+import { fill, messages } from "@/lib/i18n";
+
+const text = messages.errors;
 
 /** A failed request, ready to show: a headline and the API's explanation as separate lines. */
 export interface DisplayError {
@@ -48,16 +51,16 @@ function titleFor(status: number): string {
   switch (status) {
     case 400:
     case 422:
-      return "The model API rejected these values";
+      return text.rejected;
     case 502:
     case 504:
-      return "The model API cannot be reached";
+      return text.unreachable;
     case 503:
-      return "No model is being served yet";
+      return text.noModel;
     case 500:
-      return "The request failed on the server";
+      return text.server;
     default:
-      return `The request failed (HTTP ${status})`;
+      return fill(text.other, { status });
   }
 }
 
@@ -65,7 +68,7 @@ function titleFor(status: number): string {
 export function describeError(status: number, body: unknown): DisplayError {
   const details = detailLines(body);
   if (status === 503 && details.length === 0) {
-    details.push("The pipeline has not promoted a model yet. Train and promote one, then retry.");
+    details.push(text.noModelHint);
   }
   return { status, title: titleFor(status), details };
 }
@@ -73,6 +76,6 @@ export function describeError(status: number, body: unknown): DisplayError {
 /** The error to show when the browser could not reach this app's own server at all. */
 export const NETWORK_ERROR: DisplayError = {
   status: null,
-  title: "This page's server cannot be reached",
-  details: ["Check your connection and try again."],
+  title: text.offline,
+  details: [text.offlineHint],
 };

@@ -4,12 +4,16 @@ import { type ChangeEvent, useEffect, useState } from "react";
 
 import { requestBatchPrediction } from "@/lib/api-client";
 import type { DisplayError } from "@/lib/errors";
+import { fmt } from "@/lib/format";
+import { fill, interpolate, messages, plural } from "@/lib/i18n";
 
 import { ErrorNotice } from "./ErrorNotice";
 import styles from "./workbench.module.css";
 
 /** POST /predict/batch takes this many rows; larger files go to the pipeline's batch scoring. */
 const MAX_ROWS = 1000;
+
+const text = messages.batch;
 
 type BatchState =
   | { status: "idle" }
@@ -76,11 +80,13 @@ export function BatchScore({ features }: { features: string[] }) {
     const [header, ...records] = parseCsv(await file.text());
     const missing = features.filter((name) => !(header ?? []).includes(name));
     if (!header || missing.length > 0) {
-      fail("The file lacks the model's features", [`missing: ${missing.join(", ")}`]);
+      fail(text.missingTitle, [fill(text.missing, { features: missing.join(", ") })]);
       return;
     }
     if (records.length === 0 || records.length > MAX_ROWS) {
-      fail(`The file needs 1 to ${MAX_ROWS} rows`, [`it has ${records.length}`]);
+      fail(fill(text.rowCountTitle, { max: fmt.count(MAX_ROWS) }), [
+        fill(text.rowCount, { rows: fmt.count(records.length) }),
+      ]);
       return;
     }
     const rows: Record<string, number>[] = [];
@@ -89,7 +95,7 @@ export function BatchScore({ features }: { features: string[] }) {
       for (const name of features) {
         const value = Number((record[header.indexOf(name)] ?? "").trim());
         if (!Number.isFinite(value)) {
-          fail("Every feature needs a number", [`line ${index + 2}: ${name} is not a number`]);
+          fail(text.notNumberTitle, [fill(text.notNumber, { line: fmt.count(index + 2), feature: name })]);
           return;
         }
         row[name] = value;
@@ -109,7 +115,8 @@ export function BatchScore({ features }: { features: string[] }) {
       ...records.map((record, index) => {
         const answer = predictions[index];
         const scores = classes.map((label) => String(answer?.probabilities?.[label] ?? ""));
-        return [...record, answer?.prediction ?? "", ...scores];
+        // The file is data for other programs: numbers as JSON writes them, in any language.
+        return [...record, String(answer?.prediction ?? ""), ...scores];
       }),
     ];
     const csv = lines.map((line) => line.map(csvCell).join(",")).join("\n") + "\n";
@@ -120,23 +127,28 @@ export function BatchScore({ features }: { features: string[] }) {
 
   return (
     <section className={styles.card} aria-labelledby="batch-heading">
-      <h2 id="batch-heading">Score a file</h2>
+      <h2 id="batch-heading">{text.heading}</h2>
       <p className={styles.muted}>
-        A CSV file with a header row and a column per feature ({features.join(", ")}), up to {MAX_ROWS} rows.
+        {fill(text.hint, { features: features.join(", "), max: fmt.count(MAX_ROWS) })}
       </p>
       <label className={styles.field}>
-        CSV file to score
+        {text.file}
         <input type="file" accept=".csv,text/csv" onChange={(event) => void handleFile(event)} />
       </label>
       <div className={styles.result} aria-live="polite">
-        {state.status === "loading" && <p className={styles.muted}>Scoring the rows…</p>}
+        {state.status === "loading" && <p className={styles.muted}>{text.scoring}</p>}
         {state.status === "error" && <ErrorNotice error={state.error} testId="batch-error" />}
         {state.status === "done" && (
           <p data-testid="batch-result">
-            Scored {state.rows} rows with run <code>{state.runId}</code>:{" "}
-            <a href={state.url} download={state.name} data-testid="batch-download">
-              download {state.name}
-            </a>
+            {interpolate(plural(text.scored, state.rows), {
+              rows: fmt.count(state.rows),
+              run: <code key="run">{state.runId}</code>,
+              download: (
+                <a key="download" href={state.url} download={state.name} data-testid="batch-download">
+                  {fill(text.download, { name: state.name })}
+                </a>
+              ),
+            })}
           </p>
         )}
       </div>

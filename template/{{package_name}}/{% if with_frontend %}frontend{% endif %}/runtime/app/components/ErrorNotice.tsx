@@ -1,4 +1,5 @@
 import type { DisplayError } from "@/lib/errors";
+import { messages } from "@/lib/i18n";
 
 import styles from "./workbench.module.css";
 
@@ -22,7 +23,7 @@ export function ErrorNotice({ error, testId, onRetry }: ErrorNoticeProps) {
       )}
       {onRetry && (
         <button type="button" className={styles.secondaryButton} onClick={onRetry}>
-          Try again
+          {messages.errors.retry}
         </button>
       )}
     </div>

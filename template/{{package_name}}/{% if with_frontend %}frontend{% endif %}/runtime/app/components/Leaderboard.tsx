@@ -5,10 +5,20 @@ import { useEffect, useState } from "react";
 import { fetchRuns } from "@/lib/api-client";
 import type { RunSummary } from "@/lib/api-types";
 import type { DisplayError } from "@/lib/errors";
-import { formatMetric } from "@/lib/format";
+import { fmt } from "@/lib/format";
+import { messages } from "@/lib/i18n";
 
 import { ErrorNotice } from "./ErrorNotice";
 import styles from "./workbench.module.css";
+
+const text = messages.leaderboard;
+
+/** A registry state as the page's language names it; a state it does not know, as it is. */
+function stateName(state: string): string {
+  return Object.hasOwn(text.states, state)
+    ? text.states[state as keyof typeof text.states]
+    : state.replace(/_/g, " ");
+}
 
 type RunsState =
   | { status: "loading" }
@@ -33,20 +43,20 @@ export function Leaderboard() {
 
   return (
     <section className={styles.card} aria-labelledby="runs-heading">
-      <h2 id="runs-heading">Leaderboard</h2>
-      {state.status === "loading" && <p className={styles.muted}>Loading the runs…</p>}
+      <h2 id="runs-heading">{text.heading}</h2>
+      {state.status === "loading" && <p className={styles.muted}>{text.loading}</p>}
       {state.status === "error" && <ErrorNotice error={state.error} testId="runs-error" />}
       {state.status === "ready" && state.runs.length === 0 && (
-        <p className={styles.muted}>No run has been registered yet.</p>
+        <p className={styles.muted}>{text.empty}</p>
       )}
       {state.status === "ready" && state.runs.length > 0 && (
         <table className={styles.table} data-testid="leaderboard">
           <thead>
             <tr>
-              <th scope="col">#</th>
-              <th scope="col">Run</th>
-              <th scope="col">State</th>
-              <th scope="col">Metric</th>
+              <th scope="col">{text.rank}</th>
+              <th scope="col">{text.run}</th>
+              <th scope="col">{text.state}</th>
+              <th scope="col">{text.metric}</th>
             </tr>
           </thead>
           <tbody>
@@ -57,13 +67,13 @@ export function Leaderboard() {
                 data-testid={run.champion ? "champion" : undefined}
                 title={run.reason ?? undefined}
               >
-                <td className={styles.numeric}>{index + 1}</td>
+                <td className={styles.numeric}>{fmt.count(index + 1)}</td>
                 <th scope="row">
                   <code>{run.run_id}</code>
                 </th>
-                <td>{run.champion ? "★ champion" : run.state.replace(/_/g, " ")}</td>
+                <td>{run.champion ? text.champion : stateName(run.state)}</td>
                 <td className={styles.numeric}>
-                  {run.metric && run.value !== null ? `${run.metric} ${formatMetric(run.value)}` : "–"}
+                  {run.metric && run.value !== null ? `${run.metric} ${fmt.metric(run.value)}` : "–"}
                 </td>
               </tr>
             ))}

@@ -1,9 +1,12 @@
 import type { ModelInfo } from "@/lib/api-types";
 import type { DisplayError } from "@/lib/errors";
-import { formatMetric, formatTimestamp } from "@/lib/format";
+import { fmt } from "@/lib/format";
+import { messages } from "@/lib/i18n";
 
 import { ErrorNotice } from "./ErrorNotice";
 import styles from "./workbench.module.css";
+
+const text = messages.model;
 
 export type ModelState =
   | { status: "loading" }
@@ -19,8 +22,8 @@ interface ModelPanelProps {
 export function ModelPanel({ state, onRetry }: ModelPanelProps) {
   return (
     <section className={styles.card} aria-labelledby="model-heading" aria-busy={state.status === "loading"}>
-      <h2 id="model-heading">Served model</h2>
-      {state.status === "loading" && <p className={styles.muted}>Loading the model…</p>}
+      <h2 id="model-heading">{text.heading}</h2>
+      {state.status === "loading" && <p className={styles.muted}>{text.loading}</p>}
       {state.status === "error" && <ErrorNotice error={state.error} testId="model-error" onRetry={onRetry} />}
       {state.status === "ready" && <ModelDetails model={state.model} />}
     </section>
@@ -32,29 +35,29 @@ function ModelDetails({ model }: { model: ModelInfo }) {
   return (
     <div data-testid="model-info">
       <dl className={styles.facts}>
-        <dt>Run id</dt>
+        <dt>{text.runId}</dt>
         <dd>
           <code>{model.run_id}</code>
         </dd>
-        <dt>Algorithm</dt>
+        <dt>{text.algorithm}</dt>
         <dd>{model.algorithm}</dd>
-        <dt>Target</dt>
+        <dt>{text.target}</dt>
         <dd>{model.target}</dd>
-        <dt>Classes</dt>
-        <dd>{model.classes.length > 0 ? model.classes.join(", ") : "none (the model predicts values)"}</dd>
-        <dt>Trained at</dt>
-        <dd>{formatTimestamp(model.trained_at)}</dd>
-        <dt>Promoted at</dt>
-        <dd>{formatTimestamp(model.promoted_at)}</dd>
+        <dt>{text.classes}</dt>
+        <dd>{model.classes.length > 0 ? model.classes.join(", ") : text.noClasses}</dd>
+        <dt>{text.trainedAt}</dt>
+        <dd>{fmt.timestamp(model.trained_at)}</dd>
+        <dt>{text.promotedAt}</dt>
+        <dd>{fmt.timestamp(model.promoted_at)}</dd>
       </dl>
       {metrics.length > 0 && (
         <table className={styles.table}>
-          <caption>Evaluation metrics</caption>
+          <caption>{text.metrics}</caption>
           <thead>
             <tr>
-              <th scope="col">Metric</th>
+              <th scope="col">{text.metric}</th>
               <th scope="col" className={styles.numeric}>
-                Value
+                {text.value}
               </th>
             </tr>
           </thead>
@@ -62,7 +65,7 @@ function ModelDetails({ model }: { model: ModelInfo }) {
             {metrics.map(([name, value]) => (
               <tr key={name}>
                 <th scope="row">{name}</th>
-                <td className={styles.numeric}>{formatMetric(value)}</td>
+                <td className={styles.numeric}>{fmt.metric(value)}</td>
               </tr>
             ))}
           </tbody>

@@ -1,6 +1,7 @@
 import type { FormEvent } from "react";
 
 import { featureLabel } from "@/lib/format";
+import { messages } from "@/lib/i18n";
 
 import styles from "./workbench.module.css";
 
@@ -12,7 +13,7 @@ interface PredictFormProps {
   onSubmit: (event: FormEvent<HTMLFormElement>) => void;
 }
 
-/** One numeric input per model feature and the Predict button. */
+/** One numeric input per model feature and the button that asks for a prediction. */
 export function PredictForm({ features, values, busy, onChange, onSubmit }: PredictFormProps) {
   return (
     <form className={styles.form} onSubmit={onSubmit} aria-busy={busy}>
@@ -42,7 +43,7 @@ export function PredictForm({ features, values, busy, onChange, onSubmit }: Pred
         })}
       </div>
       <button type="submit" className={styles.primaryButton} disabled={busy}>
-        {busy ? "Predicting…" : "Predict"}
+        {busy ? messages.predict.submitting : messages.predict.submit}
       </button>
     </form>
   );

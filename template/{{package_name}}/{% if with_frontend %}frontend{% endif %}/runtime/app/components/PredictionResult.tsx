@@ -1,7 +1,10 @@
 import type { Prediction } from "@/lib/api-types";
-import { formatProbability } from "@/lib/format";
+import { fmt } from "@/lib/format";
+import { interpolate, messages } from "@/lib/i18n";
 
 import styles from "./workbench.module.css";
+
+const text = messages.prediction;
 
 /**
  * The prediction and, when the model gives them, every class's probability, most likely
@@ -12,16 +15,16 @@ export function PredictionResult({ result }: { result: Prediction }) {
   return (
     <div data-testid="prediction">
       <p className={styles.answer}>
-        {result.probabilities ? "Predicted class" : "Prediction"}:{" "}
-        <strong data-testid="predicted-class">{result.prediction}</strong>
+        {result.probabilities ? text.predictedClass : text.prediction}:{" "}
+        <strong data-testid="predicted-class">{fmt.prediction(result.prediction)}</strong>
       </p>
       {ranked.length > 0 && (
         <table className={styles.table}>
-          <caption>Class probabilities</caption>
+          <caption>{text.probabilities}</caption>
           <thead>
             <tr>
-              <th scope="col">Class</th>
-              <th scope="col">Probability</th>
+              <th scope="col">{text.class}</th>
+              <th scope="col">{text.probability}</th>
             </tr>
           </thead>
           <tbody>
@@ -36,7 +39,7 @@ export function PredictionResult({ result }: { result: Prediction }) {
                         style={{ width: `${Math.max(0, Math.min(1, probability)) * 100}%` }}
                       />
                     </span>
-                    <span className={styles.numeric}>{formatProbability(probability)}</span>
+                    <span className={styles.numeric}>{fmt.probability(probability)}</span>
                   </div>
                 </td>
               </tr>
@@ -45,7 +48,7 @@ export function PredictionResult({ result }: { result: Prediction }) {
         </table>
       )}
       <p className={styles.muted}>
-        Answered by run <code>{result.run_id}</code>.
+        {interpolate(text.answeredBy, { run: <code key="run">{result.run_id}</code> })}
       </p>
     </div>
   );

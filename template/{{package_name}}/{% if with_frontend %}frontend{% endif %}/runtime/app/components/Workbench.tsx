@@ -5,6 +5,7 @@ import { type FormEvent, useEffect, useState } from "react";
 import { fetchModel, requestPrediction } from "@/lib/api-client";
 import type { ModelInfo, Prediction } from "@/lib/api-types";
 import type { DisplayError } from "@/lib/errors";
+import { fill, messages } from "@/lib/i18n";
 
 import { BatchScore } from "./BatchScore";
 import { ErrorNotice } from "./ErrorNotice";
@@ -13,6 +14,8 @@ import { type ModelState, ModelPanel } from "./ModelPanel";
 import { PredictForm } from "./PredictForm";
 import { PredictionResult } from "./PredictionResult";
 import styles from "./workbench.module.css";
+
+const text = messages.predict;
 
 type PredictionState =
   | { status: "idle" }
@@ -48,7 +51,7 @@ export function Workbench() {
   const [values, setValues] = useState<Record<string, string>>({});
   const [predictionState, setPredictionState] = useState<PredictionState>({ status: "idle" });
 
-  // Bumped by "Try again" so that the effect below loads the model once more.
+  // Bumped by the retry button so that the effect below loads the model once more.
   const [modelRequest, setModelRequest] = useState(0);
 
   useEffect(() => {
@@ -87,8 +90,8 @@ export function Workbench() {
         status: "error",
         error: {
           status: null,
-          title: "Every feature needs a number",
-          details: parsed.invalid.map((name) => `${name}: enter a number`),
+          title: text.invalidTitle,
+          details: parsed.invalid.map((name) => fill(text.invalidFeature, { feature: name })),
         },
       });
       return;
@@ -106,7 +109,7 @@ export function Workbench() {
     <div className={styles.layout}>
       <ModelPanel state={modelState} onRetry={retryModel} />
       <section className={styles.card} aria-labelledby="predict-heading">
-        <h2 id="predict-heading">Try the model</h2>
+        <h2 id="predict-heading">{text.heading}</h2>
         {model ? (
           <PredictForm
             features={model.features}
@@ -116,10 +119,10 @@ export function Workbench() {
             onSubmit={handleSubmit}
           />
         ) : (
-          <p className={styles.muted}>The form appears once the model has loaded.</p>
+          <p className={styles.muted}>{text.waiting}</p>
         )}
         <div className={styles.result} aria-live="polite">
-          {predictionState.status === "loading" && <p className={styles.muted}>Asking the model…</p>}
+          {predictionState.status === "loading" && <p className={styles.muted}>{text.asking}</p>}
           {predictionState.status === "error" && (
             <ErrorNotice error={predictionState.error} testId="prediction-error" />
           )}
