@@ -1,5 +1,6 @@
 """The all-on project's page, in a real browser, shows a prediction of the model its own
-pipeline trained, its leaderboard, and scores an uploaded CSV file.
+pipeline trained, its leaderboard, and scores an uploaded CSV file, in the project's language
+(all_on answers pt-BR: Portuguese labels, decimal commas).
 
 The variant is rendered and installed as a team would (`uv sync`, `npm ci`); its model API runs
 locally on a model the pipeline trained against moto (serve_model_api.py), its Next.js app is
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -23,6 +25,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +56,22 @@ BUILD_TIMEOUT_S = 600
 API_START_TIMEOUT_S = 180
 FRONTEND_START_TIMEOUT_S = 60
 PAGE_TIMEOUT_MS = 20_000
+# The page's text in pt-BR (frontend/runtime/messages/pt-BR.ts), the language of all_on.
+LANGUAGE = "pt-BR"
+MODEL_HEADING = "Modelo servido"
+PREDICT_BUTTON = "Prever"
+CSV_FILE_LABEL = "Arquivo CSV para previsão"
+SCORED_TWO_ROWS = "Previsões de 2 linhas"
+# A percentage with one decimal after a comma, as pt-BR writes it: 97,3%, 100,0%.
+PT_BR_PERCENT = re.compile(r"\b\d{1,3},\d%")
 # A flower the iris model calls virginica.
 FLOWER = {"Sepal length": "6.3", "Sepal width": "3.3", "Petal length": "6.0", "Petal width": "2.5"}
+
+
+def pt_br_decimal(value: float) -> str:
+    """A metric as the page writes it in pt-BR: at most four decimals, after a comma."""
+    rounded = Decimal(repr(value)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    return format(rounded.normalize(), "f").replace(".", ",")
 
 
 def _label(feature: str) -> str:
@@ -144,6 +161,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
     directory = tmp_path_factory.mktemp("browser") / "project"
     answers = render(ANSWERS, directory)
     assert answers["with_pipeline"] and answers["with_frontend"]
+    assert answers["language"] == LANGUAGE
     run([uv, "sync", "--python", answers["python_version"]], directory, INSTALL_TIMEOUT_S)
     return Project(directory, answers)
 
@@ -190,10 +208,11 @@ def frontend(runtime: Path, project: Project, model_api: str) -> Iterator[str]:
         yield url
 
 
-def test_the_servers_requests_to_api_gateway_are_signed(runtime: Path) -> None:
-    # The app's own test (`npm test`, which the project's CI runs): a local server records
+def test_the_apps_own_tests_pass(runtime: Path) -> None:
+    # The app's own tests (`npm test`, which the project's CI runs): a local server records
     # what the server sends with a signing region set, and checks that its Authorization
-    # header is SigV4 for execute-api and verifies with the key.
+    # header is SigV4 for execute-api and verifies with the key; every message has its
+    # translation in every language, and the formatters write each language's numbers.
     npm = shutil.which("npm")
     assert npm
     result = subprocess.run(
@@ -205,7 +224,7 @@ def test_the_servers_requests_to_api_gateway_are_signed(runtime: Path) -> None:
         timeout=BUILD_TIMEOUT_S,
     )
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
-    assert "# pass 2" in result.stdout and "# fail 0" in result.stdout, result.stdout
+    assert "# pass 7" in result.stdout and "# fail 0" in result.stdout, result.stdout
 
 
 def test_the_page_shows_a_prediction_of_the_model_the_pipeline_trained(
@@ -228,14 +247,19 @@ def test_the_page_shows_a_prediction_of_the_model_the_pipeline_trained(
             page.set_default_timeout(PAGE_TIMEOUT_MS)
             page.goto(frontend)
             try:
-                expect(page.get_by_test_id("model-info")).to_contain_text(model["run_id"])
+                expect(page.locator("html")).to_have_attribute("lang", LANGUAGE)
+                expect(page.get_by_role("heading", name=MODEL_HEADING)).to_be_visible()
+                model_info = page.get_by_test_id("model-info")
+                expect(model_info).to_contain_text(model["run_id"])
+                for value in model["metrics"].values():
+                    expect(model_info).to_contain_text(pt_br_decimal(value))
                 for label, value in FLOWER.items():
                     page.get_by_label(label, exact=True).fill(value)
-                page.get_by_role("button", name="Predict").click()
+                page.get_by_role("button", name=PREDICT_BUTTON, exact=True).click()
 
                 prediction = page.get_by_test_id("prediction")
                 expect(prediction.get_by_test_id("predicted-class")).to_have_text("virginica")
-                expect(prediction).to_contain_text("%")
+                expect(prediction).to_contain_text(PT_BR_PERCENT)
 
                 # The leaderboard marks the champion: the run the API serves.
                 expect(page.get_by_test_id("champion")).to_contain_text(model["run_id"])
@@ -253,10 +277,10 @@ def test_the_page_shows_a_prediction_of_the_model_the_pipeline_trained(
                     )
                     + "\n"
                 )
-                page.get_by_label("CSV file to score").set_input_files(
+                page.get_by_label(CSV_FILE_LABEL).set_input_files(
                     files=[{"name": "jury.csv", "mimeType": "text/csv", "buffer": upload.encode()}]
                 )
-                expect(page.get_by_test_id("batch-result")).to_contain_text("Scored 2 rows")
+                expect(page.get_by_test_id("batch-result")).to_contain_text(SCORED_TWO_ROWS)
                 with page.expect_download() as download_info:
                     page.get_by_test_id("batch-download").click()
                 downloaded = Path(download_info.value.path()).read_text().splitlines()
