@@ -399,6 +399,9 @@ def test_pipeline(
             (container,) = task["Properties"]["ContainerDefinitions"]
             assert container["LogConfiguration"]["LogDriver"] == "awslogs"
             assert container["ReadonlyRootFilesystem"] is True
+            _runs_as_the_owner_of_its_scratch_volume(
+                container, synthesized[pipeline_variant], variant
+            )
         else:
             assert states["Train"]["Resource"].endswith(":states:::lambda:invoke")
             assert list(task_definitions) == []
@@ -415,6 +418,34 @@ def test_pipeline(
         assert [
             (e["IpProtocol"], e["FromPort"]) for e in group["Properties"]["SecurityGroupEgress"]
         ] == [("tcp", 443)]
+
+
+def _runs_as_the_owner_of_its_scratch_volume(
+    container: dict[str, Any], report: SynthReport, variant: Rendered
+) -> None:
+    """The training container runs as a user that is not root, and its only writable folder,
+    the task volume at /tmp, is one the image declares and gives that user (Fargate mounts an
+    undeclared one root-owned)."""
+    user = container["User"]
+    assert user.split(":")[0] not in {"0", "root"}
+    assert [(m["ContainerPath"], m["ReadOnly"]) for m in container["MountPoints"]] == [
+        ("/tmp", False)
+    ]
+    # The image is built with the same user (a build argument of its asset) ...
+    image_hash = container["Image"]["Fn::Sub"].rsplit(":", 1)[-1]
+    assert report.outdir is not None
+    build_args = [
+        image["source"].get("dockerBuildArgs")
+        for manifest in report.outdir.glob("assembly-*/*.assets.json")
+        for asset_hash, image in json.loads(manifest.read_text())["dockerImages"].items()
+        if asset_hash == image_hash
+    ]
+    assert build_args and all(args == {"TASK_USER": user} for args in build_args)
+    # ... which owns the folder that the image declares as the volume.
+    dockerfile = (variant.package_dir / "pipeline" / "runtime" / "Dockerfile").read_text()
+    assert "ARG TASK_USER" in dockerfile
+    assert re.search(r'^RUN chown "\$\{TASK_USER[^}]*\}" /tmp$', dockerfile, re.M)
+    assert re.search(r'^VOLUME \["/tmp"\]$', dockerfile, re.M)
 
 
 def _registry_grants(stack: Stack, *, training_role: str) -> None:

@@ -29,6 +29,9 @@ from .settings import FunctionSettings, PipelineSettings
 
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
 JOBS_PACKAGE = "pipeline_jobs"
+# The user the training task runs as: numeric, so it needs no account in the image; the
+# image builds its scratch folder for it (runtime/Dockerfile, TASK_USER).
+TASK_USER = "10001:10001"
 
 # Errors a retry cannot fix: the jobs' named errors (runtime/pipeline_jobs/errors.py) and a
 # function that ran out of time, which would run out again.
@@ -91,6 +94,7 @@ def jobs_image(scope: Construct) -> ecr_assets.DockerImageAsset:
         directory=str(RUNTIME_DIR),
         # The functions and the task run on x86_64, whatever machine builds the image.
         platform=ecr_assets.Platform.LINUX_AMD64,
+        build_args={"TASK_USER": TASK_USER},
     )
 
 

@@ -14,7 +14,7 @@ from constructs import Construct
 
 from ..compliance.nag import allow_wildcards
 from .grants import acknowledge_inline_policy, grant_training
-from .jobs import JOBS_PACKAGE, JobNetwork, LogRetention
+from .jobs import JOBS_PACKAGE, TASK_USER, JobNetwork, LogRetention
 from .settings import FargateTrainingSettings
 
 # ECS could not start the training task (capacity, throttling): worth another try. A task
@@ -60,7 +60,8 @@ def fargate_training_step(
         ),
         task_role=task_role,
     )
-    # The root file system is read-only, as in Lambda; scratch space is this volume.
+    # The root file system is read-only, as in Lambda; scratch space is this volume, which
+    # the image declares at /tmp and owns by TASK_USER so that the task can write to it.
     task_definition.add_volume(name="tmp")
     container = task_definition.add_container(
         "train",
@@ -75,6 +76,8 @@ def fargate_training_step(
             stream_prefix="train", log_group=retention.new_log_group(scope, "TrainingTaskLogs")
         ),
         readonly_root_filesystem=True,
+        # Not root: the image's code and dependencies stay root's, read-only to the task.
+        user=TASK_USER,
     )
     container.add_mount_points(
         ecs.MountPoint(container_path="/tmp", source_volume="tmp", read_only=False)
