@@ -157,7 +157,12 @@ def test_actions_are_pinned_to_the_commits_of_the_template_versions(variant: Ren
 def test_dependabot_watches_every_manifest_of_the_project(variant: Rendered) -> None:
     config = yaml.safe_load((variant.project_dir / ".github/dependabot.yml").read_text())
     assert config["version"] == 2
-    manifests = {"uv": "pyproject.toml", "pip": "requirements.txt", "npm": "package.json"}
+    manifests = {
+        "uv": "pyproject.toml",
+        "pip": "requirements.txt",
+        "npm": "package.json",
+        "docker": "Dockerfile",
+    }
     watched: set[tuple[str, str]] = set()
     for update in config["updates"]:
         assert update["schedule"]["interval"] == "weekly"
@@ -168,10 +173,10 @@ def test_dependabot_watches_every_manifest_of_the_project(variant: Rendered) -> 
                 assert (variant.project_dir / directory.lstrip("/") / manifest).is_file()
     package = variant.answers["package_name"]
     expected = {("uv", "/"), ("npm", "/"), ("github-actions", "/")}
-    if variant.answers["with_api"]:
-        expected.add(("pip", f"/{package}/api/runtime"))
-    if variant.answers["with_pipeline"]:
-        expected.add(("pip", f"/{package}/pipeline/runtime"))
+    for component in ("api", "pipeline"):
+        if variant.answers[f"with_{component}"]:
+            expected |= {("pip", f"/{package}/{component}/runtime")}
+            expected |= {("docker", f"/{package}/{component}/runtime")}
     if variant.answers["with_frontend"]:
         expected.add(("npm", f"/{package}/frontend/runtime"))
     assert watched == expected
