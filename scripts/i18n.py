@@ -227,8 +227,8 @@ def untranslated(catalog: Catalog) -> int:
 
 def problems() -> list[str]:
     """What keeps a language from being complete: a text without its translation, a fuzzy
-    translation, a translation of a text the templates no longer have, prose left unmarked
-    in a translated file."""
+    translation, a translation of a text the templates no longer have, a text translated two
+    ways in two catalogs, prose left unmarked in a translated file."""
     found: list[str] = []
     parts = extract_texts()
     for language in LANGUAGES:
@@ -243,6 +243,18 @@ def problems() -> list[str]:
                     found.append(f"{language}/{part}.po: {message!r} is untranslated ({place})")
                 elif entry.fuzzy:
                     found.append(f"{language}/{part}.po: {message!r} is fuzzy ({place})")
+        # The render merges a language's catalogs: a text must read the same in all of them.
+        seen: dict[str, tuple[str, str]] = {}
+        for path in sorted((LOCALE / language / "LC_MESSAGES").glob("*.po")):
+            for entry in load(language, path.stem):
+                if not entry.id or not entry.string:
+                    continue
+                first = seen.setdefault(entry.id, (path.name, entry.string))
+                if first[1] != entry.string:
+                    found.append(
+                        f"{language}: {entry.id!r} is {first[1]!r} in {first[0]} but "
+                        f"{entry.string!r} in {path.name}: translate it one way"
+                    )
         for relative in TRANSLATED_FILES:
             found.extend(f"unmarked prose: {line}" for line in unmarked_prose(ROOT / relative))
         for path in sorted((LOCALE / language / "LC_MESSAGES").glob("*.po")):
