@@ -186,4 +186,7 @@ def test_the_bootstrap_commands_name_the_qualifiers_the_stacks_deploy_with(
         assert f"--toolkit-stack-name CDKToolkit-{qualifier}" in deploy, environment
         # Each environment's bootstrap gets the policy derived from its own stacks.
         assert f"bootstrap_policy {environment} > {environment}-execution-policy.json" in readme
-    assert "AdministratorAccess" not in readme.replace("default, AdministratorAccess", "")
+    # No command falls back to AdministratorAccess (the prose names it as what is replaced).
+    commands = "\n".join(re.findall(r"^ *```bash\n(.*?)^ *```$", readme, re.M | re.S))
+    assert "--cloudformation-execution-policies" in commands
+    assert "AdministratorAccess" not in commands

@@ -92,10 +92,11 @@ def test_no_nat_costs_less_and_three_environments_cost_more(
     assert sum(three.values()) > sum(defaults.values())
 
 
-def readme_totals(readme: str) -> dict[str, float]:
-    """The total column of the README's idle-cost table, by environment."""
-    section = readme.split("## What it costs", 1)[1].split("\n## ", 1)[0]
-    rows = re.findall(r"^\| `?(\w[\w-]*)`? \|.*\| \*\*\$([\d.,]+)\*\* \|$", section, re.M)
+def readme_totals(page: str) -> dict[str, float]:
+    """The total column of a page's idle-cost table, by environment: the rows that name an
+    environment and end with its total in bold, found by their shape since the headings are in
+    the project's language."""
+    rows = re.findall(r"^\| `?(\w[\w-]*)`? \|.*\| \*\*\$([\d.,]+)\*\* \|$", page, re.M)
     return {name: float(total.replace(",", "")) for name, total in rows}
 
 
