@@ -45,7 +45,9 @@ PARTS: list[tuple[str, str]] = [
 # The files whose prose is all marked for translation: outside the marked texts they hold
 # only code, markup and names (`unmarked_prose` checks it). A file joins when it is translated.
 TRANSLATED_FILES = [
+    "includes/cost.jinja",
     "includes/environment_config.yaml",
+    "template/README.md.jinja",
 ]
 # How copier renders (copier.yml, _envops): the extractor must read the templates the same way.
 JINJA_OPTIONS = {"newstyle_gettext": "true", "keep_trailing_newline": "true"}
