@@ -48,6 +48,8 @@ TRANSLATED_FILES = [
     "includes/cost.jinja",
     "includes/environment_config.yaml",
     "template/README.md.jinja",
+    "template/docs/architecture.md.jinja",
+    "template/{{package_name}}/{% if with_api %}api{% endif %}/runtime/README.md.jinja",
 ]
 # How copier renders (copier.yml, _envops): the extractor must read the templates the same way.
 JINJA_OPTIONS = {"newstyle_gettext": "true", "keep_trailing_newline": "true"}
