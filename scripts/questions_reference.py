@@ -163,6 +163,9 @@ def _jinja(text: str) -> str:
 
 def _default(spec: dict[str, Any]) -> str:
     default = spec.get("default")
+    translated = re.fullmatch(r"\{\{\s*_\((['\"])(.*)\1\)\s*\}\}", str(default))
+    if translated:
+        return f"`{translated.group(2)}`, in the project's language"
     if isinstance(default, str) and "{{" in default:
         return f"derived: `{_jinja(default)}`"
     if default == "" or default is None:

@@ -19,8 +19,12 @@ DIMENSIONS = {
     for name, spec in QUESTIONS.items()
     if spec["type"] == "bool" or ("choices" in spec and not spec.get("multiselect"))
 }
-# Copier renders defaults and conditions with Ansible's filters available.
-JINJA = jinja2.Environment(extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"])
+# Copier renders defaults and conditions with Ansible's filters available, and with the
+# template's gettext (English is enough here: no dimension depends on a translated text).
+JINJA = jinja2.Environment(
+    extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension", "jinja2.ext.i18n"]
+)
+JINJA.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
 CASTS = {"bool": lambda text: text == "True", "int": int}
 
 
