@@ -204,16 +204,24 @@ def load(language: str, part: str) -> Catalog:
 
 def update() -> None:
     """Add the new texts to each part's catalog and drop the texts that are gone; a
-    translation stays with its text."""
+    translation stays with its text, and a new text that another part translated already
+    takes that translation."""
     parts = extract_texts()
     for language in LANGUAGES:
         known = {p.stem for p in (LOCALE / language / "LC_MESSAGES").glob("*.po")}
+        # A text another part has translated already starts with that translation.
+        translated = {
+            entry.id: entry.string
+            for part in sorted(known)
+            for entry in load(language, part)
+            if entry.id and entry.string and not entry.fuzzy
+        }
         for part in sorted(known | set(parts)):
             old = load(language, part)
             new = new_catalog(language, part, like=old)
             for message in parts.get(part, Texts()).messages:
                 previous = old.get(message)
-                new.add(message, previous.string if previous else "")
+                new.add(message, (previous and previous.string) or translated.get(message, ""))
             path = catalog_path(language, part)
             if not len(new):
                 path.unlink(missing_ok=True)
