@@ -39,6 +39,8 @@ PARTS: list[tuple[str, str]] = [
     ("template/*/runtime/README.md.jinja", "runtime"),
     ("template/*/settings/*", "settings"),
     ("template/*/*/settings.py.jinja", "settings"),
+    ("template/*/environment.py.jinja", "settings"),
+    ("includes/rules.yml", "settings"),
     ("template/*", "project"),
     ("includes/*", "project"),
 ]
@@ -54,6 +56,11 @@ TRANSLATED_FILES = [
 # How copier renders (copier.yml, _envops): the extractor must read the templates the same way.
 JINJA_OPTIONS = {"newstyle_gettext": "true", "keep_trailing_newline": "true"}
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
+# A rule's text of includes/rules.yml, translated where the project renders it:
+# `_(rules.needs_nat.api)`. Its msgid is the rule's English text, in the part of rules.yml;
+# copier.yml's questions use the rules untranslated.
+RULES = "includes/rules.yml"
+_RULE_TEXT = re.compile(r"\b_\(\s*rules\.([\w.]+)\s*\)")
 
 
 @dataclass
@@ -86,6 +93,18 @@ def _jinja_texts(source: str) -> Iterator[tuple[int, str]]:
 
 # A file with a text to translate: a trans block, or a gettext call in a Jinja expression.
 _MARKS = re.compile(r"\{%-?\s*trans\b|\{\{-?\s*_\(|\bgettext\(")
+
+
+def _rule_texts(source: str, relative: str) -> Iterator[tuple[int, str]]:
+    rules = yaml.safe_load((ROOT / RULES).read_text(encoding="utf-8"))["rules"]["default"]
+    for match in _RULE_TEXT.finditer(source):
+        text: Any = rules
+        for name in match.group(1).split("."):
+            text = text.get(name) if isinstance(text, dict) else None
+        line = source.count("\n", 0, match.start()) + 1
+        if not isinstance(text, str):
+            raise SystemExit(f"{relative}:{line}: rules.{match.group(1)} is not a text of {RULES}")
+        yield line, text
 
 
 class _IgnoreTags(yaml.SafeLoader):
@@ -124,6 +143,8 @@ def extract_texts() -> dict[str, Texts]:
             continue
         relative = path.relative_to(ROOT).as_posix()
         source = path.read_text(encoding="utf-8")
+        for line, text in _rule_texts(source, relative):
+            parts.setdefault(part_of(RULES), Texts()).add(text, relative, line)
         if not _MARKS.search(source):
             continue
         for line, text in _jinja_texts(source):
