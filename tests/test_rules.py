@@ -1,9 +1,12 @@
 """One source per rule: what copier.yml refuses in an answer, the generated project refuses in
-config/<environment>.yaml, for the same reason, both read from includes/rules.yml."""
+config/<environment>.yaml, for the same reason, both read from includes/rules.yml. Copier's
+questions give the reason in English, the project in its language (docs/i18n.md)."""
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,25 @@ RULES = yaml.safe_load((TEMPLATE_ROOT / "includes" / "rules.yml").read_text())["
 ZONES = RULES["availability_zones"]
 SMALLEST_WITH_NAT = f"10.2.0.0/{RULES['largest_vpc_prefix']['with_nat']}"
 SMALLEST_WITHOUT_NAT = f"10.2.0.0/{RULES['largest_vpc_prefix']['without_nat']}"
+
+
+def _extension() -> Any:
+    """extensions/i18n.py, the gettext a render uses."""
+    name = "template_i18n"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            name, TEMPLATE_ROOT / "extensions" / "i18n.py"
+        )
+        assert spec and spec.loader
+        sys.modules[name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[name])
+    return sys.modules[name]
+
+
+def in_its_language(variant: Rendered, reason: str) -> str:
+    """``reason`` as the project of ``variant`` says it: a rule's text in its language."""
+    return _extension().translate(variant.answers.get("language", "en"), reason)
+
 
 # (rule, variant whose project checks the config, answers copier refuses, config values the
 # project refuses, what both messages say). A config value is checked on a project whose
@@ -151,7 +173,7 @@ def test_an_answer_and_a_config_value_are_refused_for_the_same_reason(
         assert f"less than or equal to {ZONES}" in from_config
         return
     assert reason in " ".join(from_copier.split()), from_copier
-    assert reason in from_config, from_config
+    assert in_its_language(projects[variant], reason) in from_config, from_config
 
 
 @pytest.mark.parametrize(
@@ -177,4 +199,7 @@ def test_a_vpc_range_must_hold_the_subnets(
     if accepted:
         assert error is None
     else:
-        assert error is not None and "network.cidr: " in error and "too small" in error
+        # Too small: the smallest range that holds the subnets is suggested.
+        smallest = SMALLEST_WITH_NAT if nat_gateways else SMALLEST_WITHOUT_NAT
+        assert error is not None and "network.cidr: " in error
+        assert smallest in error.split("network.cidr: ")[1], error
