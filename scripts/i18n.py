@@ -40,6 +40,7 @@ PARTS: list[tuple[str, str]] = [
     ("template/*/settings/*", "settings"),
     ("template/*/*/settings.py.jinja", "settings"),
     ("template/*/environment.py.jinja", "settings"),
+    ("template/*/*/instance_types.py.jinja", "settings"),
     ("includes/rules.yml", "settings"),
     ("template/*", "project"),
     ("includes/*", "project"),
