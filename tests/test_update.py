@@ -388,12 +388,15 @@ def synthesize_clean(project: Path, outdir: Path) -> SynthReport:
 ANSWERS: dict[str, Any] = {}
 
 
-def team_project_updated(template: TemplateRepo, root: Path) -> Path:
-    """A project generated at version A, changed by its team, committed, updated to B."""
+def team_project_updated(
+    template: TemplateRepo, root: Path, answers: dict[str, Any] | None = None
+) -> Path:
+    """A project generated at version A, changed by its team, committed, updated to B (with
+    ``answers`` changed on the way)."""
     project = generate(template, template.version_a, ANSWERS, root / "project")
     Team().change(project)
     commit_all(project, "Team work")
-    update(project, template.version_b)
+    update(project, template.version_b, answers)
     return project
 
 
@@ -484,10 +487,12 @@ def test_a_team_project_through_an_update_and_toggles(
     tests (synth with cdk-nag, the team's own test included) pass after the update, and again
     with each component off, where the code that runs in the containers (runtime/ folders) is
     byte for byte what passed after the update and its tests are not run twice. Switched on
-    again, the whole project is byte for byte what passed after the update."""
+    again, the whole project is byte for byte what passed after the update. The update also
+    switches the project to pt-BR, so that a Portuguese project's own suite runs too (its
+    settings messages are translated Python)."""
     uv = shutil.which("uv")
     assert uv, "uv is needed to install the updated project: run the tests through nox"
-    project = team_project_updated(template_repo, tmp_path)
+    project = team_project_updated(template_repo, tmp_path, {"language": "pt-BR"})
     package = project / recorded_answers(project)["package_name"]
 
     def run(*command: str, **environment: str) -> subprocess.CompletedProcess[str]:
