@@ -11,11 +11,18 @@ Usage: lock_dependencies.py   (run in the project folder, before its first commi
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 TIMEOUT_SECONDS = 300
+# What points uv at another environment than the project's: a copy run from a virtual
+# environment or a nox session (UV_PYTHON=3.11 there) would lock for that Python, which the
+# project's requires-python refuses, and leave no uv.lock. The project's .python-version and
+# pyproject.toml say which Python to lock for.
+NOT_THE_PROJECTS = ("UV_PYTHON", "UV_PROJECT_ENVIRONMENT", "VIRTUAL_ENV")
 WHAT_TO_DO = (
     "run `uv lock` in the project and commit uv.lock: its CI installs with "
     "`uv sync --locked` and stops without it"
@@ -31,6 +38,7 @@ def lock(project: Path) -> str:
         result = subprocess.run(
             [uv, "lock", "--quiet"],
             cwd=project,
+            env=lock_environment(os.environ),
             capture_output=True,
             text=True,
             timeout=TIMEOUT_SECONDS,
@@ -41,6 +49,11 @@ def lock(project: Path) -> str:
         reason = (result.stderr.strip().splitlines() or ["no message"])[-1]
         return f"`uv lock` failed ({reason}), so uv.lock was not written: {WHAT_TO_DO}."
     return "Wrote uv.lock: CI and deploys install exactly its versions (uv sync --locked)."
+
+
+def lock_environment(environment: Mapping[str, str]) -> dict[str, str]:
+    """``environment`` without what would point `uv lock` at another environment."""
+    return {name: value for name, value in environment.items() if name not in NOT_THE_PROJECTS}
 
 
 def main() -> None:

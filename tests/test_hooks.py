@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -84,7 +85,12 @@ def test_copier_copy_leaves_a_clean_repository_with_one_commit(tmp_path: Path) -
         for path in project.rglob("*")
         if path.is_file() and ".git" not in path.relative_to(project).parts
     )
-    assert git(project, "ls-files").splitlines() == on_disk
+    committed = git(project, "ls-files").splitlines()
+    assert committed == on_disk
+    if shutil.which("uv"):
+        # The lock task's uv.lock (uv and the package index at hand), written even from this
+        # test session, whose uv variables point at its own environment and Python.
+        assert "uv.lock" in committed
 
 
 # ─── hooks/lock_dependencies.py ───────────────────────────────────────────────────────────
@@ -92,13 +98,15 @@ def test_copier_copy_leaves_a_clean_repository_with_one_commit(tmp_path: Path) -
 LOCK_HOOK = TEMPLATE_ROOT / "hooks" / "lock_dependencies.py"
 
 
-def run_lock_hook(cwd: Path, path: str) -> subprocess.CompletedProcess[str]:
+def run_lock_hook(
+    cwd: Path, path: str, environment: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(LOCK_HOOK)],
         cwd=cwd,
         capture_output=True,
         text=True,
-        env={**os.environ, "PATH": path},
+        env={**os.environ, **(environment or {}), "PATH": path},
     )
 
 
@@ -121,6 +129,34 @@ def test_the_lock_task_writes_uv_lock_with_uv(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Wrote uv.lock" in result.stdout
     assert (project / "uv.lock").exists()
+
+
+def test_the_lock_is_for_the_projects_python_not_the_callers(tmp_path: Path) -> None:
+    """A copy run from a virtual environment or a nox session (UV_PYTHON=3.11 there) still
+    locks for the project's Python: uv gets none of what points it at another environment,
+    and keeps the team's own settings."""
+    project = tmp_path / "project"
+    project.mkdir()
+    path = fake_uv(tmp_path / "bin", 'export -p > seen-environment; echo "version = 1" > uv.lock')
+    caller = {
+        "UV_PYTHON": "3.11",
+        "VIRTUAL_ENV": str(tmp_path / "venv"),
+        "UV_PROJECT_ENVIRONMENT": str(tmp_path / "venv"),
+        "UV_INDEX_URL": "https://packages.example.com/simple",
+    }
+
+    result = run_lock_hook(project, path, caller)
+
+    assert "Wrote uv.lock" in result.stdout, result.stdout + result.stderr
+    seen = (project / "seen-environment").read_text()
+    leaked = [
+        name
+        for name in ("UV_PYTHON", "VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT")
+        if f" {name}=" in seen
+    ]
+    assert leaked == []
+    assert " UV_INDEX_URL=" in seen
+    assert "https://packages.example.com/simple" in seen
 
 
 @pytest.mark.parametrize(
