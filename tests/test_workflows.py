@@ -98,6 +98,9 @@ def test_ci_lints_tests_and_synthesizes_without_aws_credentials(variant: Rendere
         assert command in run
     text = (variant.project_dir / ".github/workflows/ci.yml").read_text(encoding="utf-8")
     assert "configure-aws-credentials" not in text and "secrets." not in text
+    # The project's tests leave aws-cdk-lib's built-in CloudFormation validation to this synth
+    # (the project's conftest.py): it must run with it.
+    assert "--no-validation" not in text and "CDK_VALIDATION" not in text
     assert ("frontend" in ci["jobs"]) == variant.answers["with_frontend"]
 
 
