@@ -12,6 +12,8 @@ Main bucket:
     frontend_builds/   the front end's built app, one archive per source and CPU architecture
     registry/          the registry of runs: registry/runs/<run_id>.json, the pipeline's lock
                        and the task tokens of runs waiting for approval
+    training_jobs/     SageMaker training jobs' own files: output/<job>/ and, with spot,
+                       checkpoints/<run_id>/ (training_compute: sagemaker)
 
 Features bucket (versioned): features/<table>/latest.csv, one object version per training run.
 """
@@ -27,6 +29,7 @@ FEATURES = "features/"
 FRONTEND_BUILDS = "frontend_builds/"
 REGISTRY = "registry/"
 REGISTRY_RUNS = f"{REGISTRY}runs/"
+TRAINING_JOBS = "training_jobs/"
 # Batch scoring's output: processed/predictions/<run_id>/<batch>/predictions.csv + _manifest.json
 PREDICTIONS = f"{PROCESSED}predictions/"
 
@@ -43,4 +46,5 @@ MAIN_BUCKET_PREFIXES = (
     QUERY_RESULTS,
     FRONTEND_BUILDS,
     REGISTRY,
+    TRAINING_JOBS,
 )

@@ -161,6 +161,21 @@ def grant_training(
     )
 
 
+def grant_training_job_output(role: iam.IRole, *, data_bucket: s3.IBucket) -> None:
+    """A SageMaker training job's own files: SageMaker uploads the job's output (an empty
+    model.tar.gz, as the job writes its model under models/ itself) and, with spot, syncs the
+    job's checkpoints both ways. The buckets' keys are AWS-managed: S3 uses them for the
+    role, which needs no key grant."""
+    _objects(
+        role,
+        data_bucket,
+        layout.TRAINING_JOBS,
+        ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
+        "SageMaker writes each job's output under training_jobs/output/<job>/ and syncs its "
+        "checkpoints with training_jobs/checkpoints/<run_id>/, named per job or run.",
+    )
+
+
 def grant_import(
     role: iam.IRole,
     *,

@@ -10,6 +10,7 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
@@ -38,6 +39,7 @@ from .orchestration import (
     pipeline_schedule,
     pipeline_state_machine,
 )
+from .sagemaker_training import grant_start_training, sagemaker_training_step
 from .settings import PipelineSettings
 from .training_task import fargate_training_step
 
@@ -47,7 +49,8 @@ class Pipeline(cdk.Stack):
 
     One container image (runtime/, built at deploy time) holds the jobs. Each runs as a
     Lambda function in the workload subnets, except training when ``training_compute`` is
-    fargate: then it runs as an ECS Fargate task that the state machine starts and waits for.
+    fargate or sagemaker: then it runs as an ECS Fargate task or a SageMaker training job
+    that the state machine starts and waits for.
     Each job's role may touch only the data-lake prefixes that job reads or writes, and only
     the registry step (ImportModel) may mark a champion, change ``models/latest.json`` (the
     model the API serves) and restart the API. The state machine runs one execution at a time,
@@ -111,8 +114,9 @@ class Pipeline(cdk.Stack):
         invoked = [export_tables]
 
         training_cluster: ecs.ICluster | None = None
+        training_job: tuple[iam.Role, str] | None = None
+        train: sfn.TaskStateBase | sfn.CustomState
         if settings.training_compute == "fargate":
-            train: sfn.TaskStateBase
             train, training_cluster = fargate_training_step(
                 self,
                 size=settings.fargate_training,
@@ -123,6 +127,18 @@ class Pipeline(cdk.Stack):
                 network=network,
                 retention=retention,
             )
+        elif settings.training_compute == "sagemaker":
+            train, job_role, job_prefix = sagemaker_training_step(
+                self,
+                size=settings.sagemaker_training,
+                environment=environment,
+                environment_name=environment_name,
+                data_bucket=data_bucket,
+                features_bucket=features_bucket,
+                image=image,
+                network=network,
+            )
+            training_job = (job_role, job_prefix)
         else:
             train_model = job_function(
                 self,
@@ -220,6 +236,11 @@ class Pipeline(cdk.Stack):
             functions=invoked,
             training_cluster=training_cluster,
         )
+        if training_job is not None:
+            job_role, job_prefix = training_job
+            grant_start_training(
+                self.state_machine.role, training_role=job_role, prefix=job_prefix
+            )
         if settings.schedule:
             pipeline_schedule(self, state_machine=self.state_machine, expression=settings.schedule)
 

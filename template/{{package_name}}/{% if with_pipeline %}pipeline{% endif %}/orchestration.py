@@ -87,7 +87,7 @@ def pipeline_state_machine(
     claim: sfn.TaskStateBase,
     export: sfn.TaskStateBase,
     wait_seconds: int,
-    train: sfn.TaskStateBase,
+    train: sfn.TaskStateBase | sfn.CustomState,
     import_model: sfn.TaskStateBase,
     registry: RegistrySteps,
     timeout_seconds: int,
@@ -126,7 +126,7 @@ def pipeline_state_machine(
     )
     claim.add_catch(another_run, errors=["RunInProgressError"], result_path="$.error")
     release = registry_step(scope, "Release", registry.function, "release")
-    steps: list[sfn.TaskStateBase] = [claim, export, train, import_model]
+    steps: list[sfn.TaskStateBase | sfn.CustomState] = [claim, export, train, import_model]
     decided: sfn.IChainable = release
     if registry.approval_timeout is not None:
         await_approval = tasks.LambdaInvoke(

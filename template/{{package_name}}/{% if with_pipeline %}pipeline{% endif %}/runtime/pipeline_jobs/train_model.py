@@ -9,7 +9,8 @@ It runs two ways, both through ``train``:
 
   (only ``run_id`` is required; ``manifest_key`` defaults to raw/_manifests/<run_id>.json);
 
-- as a plain process, e.g. an ECS Fargate task when training outgrows Lambda:
+- as a plain process, an ECS Fargate task or a SageMaker training job when training
+  outgrows Lambda (SageMaker may add the argument ``train``):
 
       RUN_ID=... [MANIFEST_KEY=...] [DATASET_DATE=...] python -m pipeline_jobs.train_model
 
@@ -34,8 +35,9 @@ import math
 import os
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -70,6 +72,8 @@ from pipeline_jobs.runs import validate_dataset_date, validate_run_id
 from pipeline_jobs.settings import Settings
 
 TEST_FRACTION = 0.2
+# What a SageMaker training job reports as its failure reason (SageMaker's container contract).
+SAGEMAKER_FAILURE_FILE = Path("/opt/ml/output/failure")
 # The S3 user metadata key that records which run wrote a feature table version.
 RUN_ID_METADATA = "run-id"
 
@@ -105,7 +109,8 @@ class TrainingRequest:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> TrainingRequest:
-        """From RUN_ID, MANIFEST_KEY and DATASET_DATE (the Fargate task's overrides)."""
+        """From RUN_ID, MANIFEST_KEY and DATASET_DATE (the Fargate task's overrides, the
+        SageMaker job's environment)."""
         if not environ.get("RUN_ID"):
             raise ConfigurationError("environment variable RUN_ID is required")
         return cls.create(
@@ -483,13 +488,18 @@ def handler(event: dict[str, Any] | None, context: LambdaContext) -> dict[str, A
     return train(request, Settings.from_env(), boto3.client("s3"))
 
 
-def main(environ: Mapping[str, str] | None = None) -> int:
-    """Process entry point (ECS Fargate): read the request from the environment.
+def main(environ: Mapping[str, str] | None = None, argv: Sequence[str] = ()) -> int:
+    """Process entry point (ECS Fargate, SageMaker): read the request from the environment.
 
-    Returns the exit code: 0 on success, 1 when the run cannot be trained.
+    ``argv`` may be ``["train"]``, what SageMaker passes to an image it runs with its own
+    entry point. Returns the exit code: 0 on success, 1 when the run cannot be trained. Under
+    SageMaker the reason also goes to /opt/ml/output/failure, which becomes the training
+    job's failure reason (and the Train step's error cause).
     """
     env = os.environ if environ is None else environ
     try:
+        if list(argv) not in ([], ["train"]):
+            raise ConfigurationError(f"unexpected arguments {list(argv)}: give none, or train")
         request = TrainingRequest.from_env(env)
         logger.append_keys(run_id=request.run_id)
         train(request, Settings.from_env(env), boto3.client("s3"))
@@ -497,9 +507,11 @@ def main(environ: Mapping[str, str] | None = None) -> int:
         logger.error(
             "training failed", extra={"error_type": type(error).__name__, "error": str(error)}
         )
+        if SAGEMAKER_FAILURE_FILE.parent.is_dir():
+            SAGEMAKER_FAILURE_FILE.write_text(f"{type(error).__name__}: {error}"[:1024])
         return 1
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(argv=sys.argv[1:]))

@@ -274,13 +274,15 @@ def test_process_needs_a_run_id(lake, job_env):
     assert train_model.main() == 1
 
 
-def test_module_runs_as_a_fargate_entry_point(job_env):
-    """`python -m pipeline_jobs.train_model` is the Fargate task's command."""
+@pytest.mark.parametrize("arguments", [[], ["train"]], ids=["fargate", "sagemaker"])
+def test_module_runs_as_a_process_entry_point(job_env, arguments):
+    """`python -m pipeline_jobs.train_model` is the Fargate task's command and the SageMaker
+    job's entry point, which SageMaker may give the argument `train`."""
     package_root = Path(train_model.__file__).resolve().parent.parent
     env = {key: value for key, value in os.environ.items() if key != "RUN_ID"}
 
     completed = subprocess.run(
-        [sys.executable, "-m", "pipeline_jobs.train_model"],
+        [sys.executable, "-m", "pipeline_jobs.train_model", *arguments],
         cwd=package_root,
         env=env,
         capture_output=True,
@@ -294,3 +296,44 @@ def test_module_runs_as_a_fargate_entry_point(job_env):
     assert log["message"] == "training failed"
     assert log["error_type"] == "ConfigurationError"
     assert "RUN_ID is required" in log["error"]
+
+
+# What SageMaker sets in a training job's container besides the job's own Environment.
+SAGEMAKER_ENVIRONMENT = {
+    "TRAINING_JOB_NAME": "datathon-dev-0123456789abcdef0123456789abcdef",
+    "TRAINING_JOB_ARN": "arn:aws:sagemaker:us-east-1:123456789012:training-job/datathon-dev-0",
+    "SM_CURRENT_HOST": "algo-1",
+}
+
+
+def test_runs_as_a_sagemaker_training_job(lake, lambda_context, job_env, tmp_path, monkeypatch):
+    """SageMaker may run the module as `... train`, with its own variables: the same run."""
+    export = export_tables.handler({"run_id": "sagemaker.run_1"}, lambda_context)
+    for name, value in SAGEMAKER_ENVIRONMENT.items():
+        job_env.setenv(name, value)
+    job_env.setenv("RUN_ID", export["run_id"])
+    job_env.setenv("MANIFEST_KEY", export["manifest_key"])
+    job_env.setenv("DATASET_DATE", export["dataset_date"])
+    failure = tmp_path / "output" / "failure"
+    failure.parent.mkdir()
+    monkeypatch.setattr(train_model, "SAGEMAKER_FAILURE_FILE", failure)
+
+    assert train_model.main(argv=["train"]) == 0
+
+    assert lake.read_json("training_results/sagemaker.run_1.json")["metrics"]["accuracy"] >= 0.9
+    assert not failure.exists()
+
+
+def test_a_failed_sagemaker_job_reports_its_reason(lake, job_env, tmp_path, monkeypatch):
+    failure = tmp_path / "output" / "failure"
+    failure.parent.mkdir()
+    monkeypatch.setattr(train_model, "SAGEMAKER_FAILURE_FILE", failure)
+    job_env.setenv("RUN_ID", "never-exported")
+
+    assert train_model.main(argv=["train"]) == 1
+
+    assert failure.read_text().startswith("RunNotFoundError: run never-exported")
+
+
+def test_the_process_refuses_other_arguments(job_env):
+    assert train_model.main(argv=["serve"]) == 1
