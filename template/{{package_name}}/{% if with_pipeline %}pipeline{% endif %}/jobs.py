@@ -129,6 +129,7 @@ def job_environment(
         "MIN_TRAINING_ROWS": str(settings.min_training_rows),
         "PROMOTION_METRIC": settings.promotion_metric,
         "PROMOTION_THRESHOLD": str(settings.promotion_threshold),
+        "DRIFT_PSI_THRESHOLD": str(settings.drift_psi_threshold),
         "POWERTOOLS_SERVICE_NAME": f"{PROJECT_SLUG}-pipeline",
         "ATHENA_WORKGROUP": lake_queries.workgroup_name,
         "ATHENA_DATABASE": lake_queries.database_name,

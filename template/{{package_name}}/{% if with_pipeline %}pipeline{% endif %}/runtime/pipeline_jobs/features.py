@@ -18,7 +18,7 @@ import math
 import re
 import tempfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -97,9 +97,15 @@ class FeatureTable:
         model (its preprocessing first) is fitted on."""
         return np.column_stack([self.values[name].astype(object) for name in self.feature_names])
 
-    def columns(self) -> dict[str, npt.NDArray[np.float64]]:
-        """Each numeric feature's present values by name (what the drift report compares)."""
-        return {name: self.values[name][~np.isnan(self.values[name])] for name in self.numeric}
+    def columns(self) -> dict[str, npt.NDArray[Any]]:
+        """Each feature's present values by name, numbers as floats and categories as text
+        (what the drift report compares)."""
+        present = {name: self.values[name][~np.isnan(self.values[name])] for name in self.numeric}
+        for name in self.categorical:
+            cells = self.values[name]
+            kept = [str(cell) for cell in cells if not (isinstance(cell, float) and math.isnan(cell))]
+            present[name] = np.array(kept, dtype=str)
+        return present
 
     def to_csv(self) -> bytes:
         """The table as CSV: the feature columns, then the target column; missing is empty."""
@@ -343,10 +349,23 @@ def is_number(text: str) -> bool:
     return True
 
 
-def numeric_columns(data: bytes) -> dict[str, npt.NDArray[np.float64]]:
+def drift_columns(data: bytes, categorical: Iterable[str]) -> dict[str, npt.NDArray[Any]]:
+    """The columns of an earlier run's feature table to compare with this run's features:
+    ``categorical`` ones as text, the others as numbers where they are numbers, each with its
+    present values."""
+    table = parse_csv(data)
+    categories = set(categorical)
+    columns: dict[str, npt.NDArray[Any]] = numeric_columns(table)
+    for name, cells in table.columns.items():
+        if name in categories or name not in columns:
+            columns[name] = np.array([cell for cell in cells if cell is not None], dtype=str)
+    return columns
+
+
+def numeric_columns(data: bytes | RawTable) -> dict[str, npt.NDArray[np.float64]]:
     """The numeric columns of a CSV table (an earlier run's feature table, whose columns may
     differ from today's), by name, with their present values."""
-    table = parse_csv(data)
+    table = data if isinstance(data, RawTable) else parse_csv(data)
     columns: dict[str, npt.NDArray[np.float64]] = {}
     for name, cells in table.columns.items():
         try:

@@ -180,6 +180,10 @@ FEATURE_DRIFT = LakeTable(
         ("current_std", "double"),
         ("previous_mean", "double"),
         ("previous_std", "double"),
+        # numeric or categorical; a categorical feature has a total variation distance
+        # instead of a KS statistic, and no mean or standard deviation.
+        ("kind", "string"),
+        ("tv_distance", "double"),
     ),
 )
 
@@ -353,10 +357,13 @@ def named_queries(raw_table_names: Iterable[str]) -> list[NamedQuery]:
         ),
         NamedQuery(
             name="drift-by-feature-over-time",
-            description="Each feature's PSI and KS statistic per run, oldest run first.",
+            description=(
+                "Each feature's PSI and KS statistic (numeric) or total variation distance "
+                "(categorical) per run, oldest run first."
+            ),
             sql=(
-                "SELECT feature, run_id, created_at, psi, ks_statistic, drifted, "
-                "current_mean, previous_mean\n"
+                "SELECT feature, kind, run_id, created_at, psi, ks_statistic, tv_distance, "
+                "drifted, current_mean, previous_mean\n"
                 "FROM feature_drift\n"
                 "ORDER BY feature, created_at, run_id"
             ),

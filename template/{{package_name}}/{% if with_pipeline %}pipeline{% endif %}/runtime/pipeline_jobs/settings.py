@@ -27,6 +27,8 @@ Every job reads the same variables, so one ``Settings`` object describes them al
     PROMOTION_MARGIN      optional  how much a run must beat the champion by; default 0
     PROMOTION_MODE        optional  auto (promote) or manual (wait for approval); default auto
     DRIFT_BLOCKS_PROMOTION optional "true": a run whose features drifted is not promoted
+    DRIFT_PSI_THRESHOLD   optional  a feature whose PSI against the previous run is above it
+                                    drifted; default 0.2
     LOCK_SECONDS          optional  how long a run may hold the pipeline; default 86400
     METRIC_NAMESPACE      optional  CloudWatch namespace of the drift metric (with ENVIRONMENT)
     DRIFT_METRIC_NAME     optional  the drift metric's name; default DriftDetected
@@ -47,6 +49,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline_jobs.drift import PSI_DRIFT_THRESHOLD
 from pipeline_jobs.errors import ConfigurationError
 from pipeline_jobs.estimators import DEFAULT_ESTIMATOR, DEFAULT_METRIC
 from pipeline_jobs.features import TaskType
@@ -112,6 +115,7 @@ class Settings:
     promotion_margin: float = 0.0
     promotion_mode: str = "auto"
     drift_blocks_promotion: bool = False
+    drift_psi_threshold: float = PSI_DRIFT_THRESHOLD
     lock_seconds: int = 86400
     metric_namespace: str | None = None
     drift_metric_name: str = "DriftDetected"
@@ -180,6 +184,9 @@ class Settings:
             ),
             promotion_mode=mode,
             drift_blocks_promotion=(optional("DRIFT_BLOCKS_PROMOTION") or "").lower() == "true",
+            drift_psi_threshold=_parse_number(
+                "DRIFT_PSI_THRESHOLD", optional("DRIFT_PSI_THRESHOLD"), PSI_DRIFT_THRESHOLD, float
+            ),
             lock_seconds=_parse_number("LOCK_SECONDS", optional("LOCK_SECONDS"), 86400, int),
             metric_namespace=optional("METRIC_NAMESPACE"),
             drift_metric_name=optional("DRIFT_METRIC_NAME") or "DriftDetected",

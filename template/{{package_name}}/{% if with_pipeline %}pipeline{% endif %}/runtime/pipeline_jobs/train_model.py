@@ -63,7 +63,7 @@ from pipeline_jobs.features import (
     FeatureTable,
     RawTable,
     build_features,
-    numeric_columns,
+    drift_columns,
     parquet_table,
 )
 from pipeline_jobs.observability import logger, tracer
@@ -393,7 +393,9 @@ def train(request: TrainingRequest, settings: Settings, s3: Any) -> dict[str, An
     )
 
     drift_key = storage.drift_report_key(request.run_id)
-    drift = _drift_report(request.run_id, table["name"], features, previous)
+    drift = _drift_report(
+        request.run_id, table["name"], features, previous, settings.drift_psi_threshold
+    )
     drift["current_version_id"] = features_version_id
     storage.put_json(s3, settings.data_bucket, drift_key, drift)
     storage.put_json_lines(
@@ -429,13 +431,17 @@ def train(request: TrainingRequest, settings: Settings, s3: Any) -> dict[str, An
 
 
 def _drift_report(
-    run_id: str, table: str, features: FeatureTable, previous: PreviousFeatures | None
+    run_id: str,
+    table: str,
+    features: FeatureTable,
+    previous: PreviousFeatures | None,
+    threshold: float,
 ) -> dict[str, Any]:
     previous_columns = None
     unreadable = None
     if previous is not None:
         try:
-            previous_columns = numeric_columns(previous.body)
+            previous_columns = drift_columns(previous.body, features.categorical)
         except DataValidationError as error:
             # An unreadable old table must not block training; the report says why.
             unreadable = str(error)
@@ -446,7 +452,7 @@ def _drift_report(
         "created_at": model_format.utc_now(),
         "previous_run_id": previous.run_id if previous else None,
         "previous_version_id": previous.version_id if previous else None,
-        **compare_features(features.columns(), previous_columns),
+        **compare_features(features.columns(), previous_columns, threshold),
     }
     if unreadable is not None:
         report["status"] = "previous_version_unreadable"
@@ -455,7 +461,8 @@ def _drift_report(
 
 
 def feature_drift_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The drift report as rows of the feature_drift table, one per feature."""
+    """The drift report as rows of the feature_drift table, one per feature (means and
+    standard deviations of numeric features only)."""
     rows = []
     for feature, entry in report["features"].items():
         previous = entry["previous"] or {}
@@ -470,10 +477,12 @@ def feature_drift_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
                 "ks_statistic": entry["ks_statistic"],
                 "drifted": entry["drifted"],
                 "current_rows": entry["current"]["rows"],
-                "current_mean": entry["current"]["mean"],
-                "current_std": entry["current"]["std"],
+                "current_mean": entry["current"].get("mean"),
+                "current_std": entry["current"].get("std"),
                 "previous_mean": previous.get("mean"),
                 "previous_std": previous.get("std"),
+                "kind": entry["kind"],
+                "tv_distance": entry["tv_distance"],
             }
         )
     return rows

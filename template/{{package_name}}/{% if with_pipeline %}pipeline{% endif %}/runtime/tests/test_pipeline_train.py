@@ -134,6 +134,35 @@ def test_shifted_feature_is_reported_as_drift(lake, lambda_context, export_csv, 
     assert report["features"]["sepal_width"]["drifted"] is False
 
 
+def test_a_changed_mix_of_categories_is_reported_as_drift(
+    lake, lambda_context, export_csv, iris_csv
+):
+    lines = iris_csv.splitlines()
+    # A categorical feature: iris of the first run from two gardens, of the second from one.
+    first = [f"{lines[0]},garden"] + [
+        f"{line},{'north' if index % 2 else 'south'}" for index, line in enumerate(lines[1:])
+    ]
+    second = [f"{lines[0]},garden"] + [f"{line},north" for line in lines[1:]]
+    train_model.handler(export_csv("\n".join(first) + "\n", run_id="run-1"), lambda_context)
+
+    result = train_model.handler(
+        export_csv("\n".join(second) + "\n", run_id="run-2"), lambda_context
+    )
+
+    report = lake.read_json(result["drift_report_key"])
+    assert report["drifted_features"] == ["garden"]
+    garden = report["features"]["garden"]
+    assert garden["kind"] == "categorical"
+    assert garden["tv_distance"] == pytest.approx(0.5, abs=0.01)
+    [row] = [
+        json.loads(line)
+        for line in lake.read("drift_reports/features/run-2.json").decode().splitlines()
+        if json.loads(line)["feature"] == "garden"
+    ]
+    assert (row["kind"], row["drifted"], row["current_mean"]) == ("categorical", True, None)
+    assert row["tv_distance"] == garden["tv_distance"]
+
+
 def test_a_retried_run_compares_with_the_run_before_it(lake, lambda_context):
     train_model.handler(export_tables.handler({"run_id": "run-1"}, lambda_context), lambda_context)
     export = export_tables.handler({"run_id": "run-2"}, lambda_context)
