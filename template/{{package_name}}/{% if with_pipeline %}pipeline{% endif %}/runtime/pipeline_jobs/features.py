@@ -102,8 +102,7 @@ class FeatureTable:
         (what the drift report compares)."""
         present = {name: self.values[name][~np.isnan(self.values[name])] for name in self.numeric}
         for name in self.categorical:
-            cells = self.values[name]
-            kept = [str(cell) for cell in cells if not (isinstance(cell, float) and math.isnan(cell))]
+            kept = [cell for cell in self.values[name] if not _is_missing(cell)]
             present[name] = np.array(kept, dtype=str)
         return present
 
@@ -116,6 +115,10 @@ class FeatureTable:
         labels = [_cell(value) for value in self.labels]
         writer.writerows(zip(*cells, labels, strict=True))
         return buffer.getvalue().encode()
+
+
+def _is_missing(value: Any) -> bool:
+    return isinstance(value, float) and math.isnan(value)
 
 
 def _cell(value: Any) -> str:
