@@ -238,9 +238,7 @@ class Pipeline(cdk.Stack):
         )
         if training_job is not None:
             job_role, job_prefix = training_job
-            grant_start_training(
-                self.state_machine.role, training_role=job_role, prefix=job_prefix
-            )
+            grant_start_training(self.state_machine.role, training_role=job_role, prefix=job_prefix)
         if settings.schedule:
             pipeline_schedule(self, state_machine=self.state_machine, expression=settings.schedule)
 

@@ -142,9 +142,7 @@ def sagemaker_training_step(
     if size.spot:
         stopping["MaxWaitTimeInSeconds"] = size.max_wait_minutes * 60
     parameters: dict[str, object] = {
-        "TrainingJobName.$": (
-            f"States.Format('{prefix}-{{}}', States.Hash($.run_id, 'MD5'))"
-        ),
+        "TrainingJobName.$": f"States.Format('{prefix}-{{}}', States.Hash($.run_id, 'MD5'))",
         "RoleArn": role.role_arn,
         "AlgorithmSpecification": {
             "TrainingImage": image.image_uri,

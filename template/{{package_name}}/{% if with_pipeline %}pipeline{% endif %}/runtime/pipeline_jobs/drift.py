@@ -57,9 +57,7 @@ def ks_statistic(first: Column, second: Column) -> float:
     return float(np.max(np.abs(first_cdf - second_cdf)))
 
 
-def category_shares(
-    values: npt.NDArray[Any], categories: list[str]
-) -> npt.NDArray[np.float64]:
+def category_shares(values: npt.NDArray[Any], categories: list[str]) -> npt.NDArray[np.float64]:
     """The share of ``values`` in each of ``categories``, in that order."""
     if len(values) == 0:
         raise ValueError("category shares need at least one value")
