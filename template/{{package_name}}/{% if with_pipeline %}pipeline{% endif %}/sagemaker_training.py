@@ -30,11 +30,10 @@ TRAINING_LOG_GROUP = "/aws/sagemaker/TrainingJobs"
 SYNC_RULE = "StepFunctionsGetEventsForSageMakerTrainingJobsRule"
 # The network interface actions SageMaker documents for a training job in a VPC (the
 # CreateTrainingJob execution role's permissions): it attaches the job with the job's role.
+# Of them, the interface permissions are held to network interfaces (SAGEMAKER_ENI_PERMISSIONS).
 SAGEMAKER_VPC_ACTIONS = [
     "ec2:CreateNetworkInterface",
-    "ec2:CreateNetworkInterfacePermission",
     "ec2:DeleteNetworkInterface",
-    "ec2:DeleteNetworkInterfacePermission",
     "ec2:DescribeNetworkInterfaces",
     "ec2:DescribeVpcs",
     "ec2:DescribeDhcpOptions",
@@ -42,8 +41,14 @@ SAGEMAKER_VPC_ACTIONS = [
     "ec2:DescribeSecurityGroups",
 ]
 # The job's name is <prefix>-<MD5 of the run id, 32 hex digits>: SageMaker takes 63 letters,
-# digits and '-' at most, a run id up to 128 characters with '.' and '_' as well.
+# digits and '-' at most, a run id up to 128 characters with '.' and '_' as well. The
+# policies name the jobs as exactly that: the prefix and 32 characters.
+SAGEMAKER_ENI_PERMISSIONS = [
+    "ec2:CreateNetworkInterfacePermission",
+    "ec2:DeleteNetworkInterfacePermission",
+]
 JOB_PREFIX_MAX = 63 - 1 - 32
+RUN_HASH = "?" * 32
 
 
 def training_job_prefix(environment: str) -> str:
@@ -96,7 +101,7 @@ def sagemaker_training_step(
     role.add_to_principal_policy(
         iam.PolicyStatement(
             actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-            resources=[f"{logs_arn}:log-stream:{prefix}-*"],
+            resources=[f"{logs_arn}:log-stream:{prefix}-{RUN_HASH}/*"],
         )
     )
     role.add_to_principal_policy(
@@ -108,6 +113,21 @@ def sagemaker_training_step(
     )
     role.add_to_principal_policy(
         iam.PolicyStatement(actions=SAGEMAKER_VPC_ACTIONS, resources=["*"])
+    )
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            actions=SAGEMAKER_ENI_PERMISSIONS,
+            resources=[
+                stack.format_arn(service="ec2", resource="network-interface", resource_name="*")
+            ],
+        )
+    )
+    allow_wildcards(
+        role,
+        patterns=[r"Resource::arn:.+:ec2:.+:network-interface/\*"],
+        actions=SAGEMAKER_ENI_PERMISSIONS,
+        reason="SageMaker lets its training instances use the network interfaces it creates "
+        "for the job in the VPC, whose IDs are unknown before the job.",
     )
     allow_wildcards(
         role,
@@ -121,7 +141,7 @@ def sagemaker_training_step(
     )
     allow_wildcards(
         role,
-        patterns=[rf"Resource::arn:.+:log-stream:{re.escape(prefix)}-\*"],
+        patterns=[rf"Resource::arn:.+:log-stream:{re.escape(f'{prefix}-{RUN_HASH}')}/\*"],
         actions=["logs:CreateLogStream", "logs:PutLogEvents"],
         reason="The log streams of this environment's training jobs in SageMaker's log group: "
         "each stream is named after its job.",
@@ -214,8 +234,9 @@ def grant_start_training(
     """What the state machine needs to run training jobs named ``prefix``-* with
     ``training_role`` and wait for them (.sync), as AWS documents for Step Functions."""
     stack = cdk.Stack.of(state_machine_role)
+    # Exactly the names the step gives its jobs: no wildcard but the hash's 32 characters.
     jobs = stack.format_arn(
-        service="sagemaker", resource="training-job", resource_name=f"{prefix}-*"
+        service="sagemaker", resource="training-job", resource_name=f"{prefix}-{RUN_HASH}"
     )
     state_machine_role.add_to_principal_policy(
         iam.PolicyStatement(
@@ -242,16 +263,4 @@ def grant_start_training(
                 stack.format_arn(service="events", resource="rule", resource_name=SYNC_RULE)
             ],
         )
-    )
-    allow_wildcards(
-        state_machine_role,
-        patterns=[rf"Resource::arn:.+:training-job/{re.escape(prefix)}-\*"],
-        actions=[
-            "sagemaker:CreateTrainingJob",
-            "sagemaker:DescribeTrainingJob",
-            "sagemaker:StopTrainingJob",
-            "sagemaker:ListTags",
-        ],
-        reason="Creates, watches and stops this environment's training jobs, whose names are "
-        "the prefix and a hash of the run id, unknown before a run.",
     )
