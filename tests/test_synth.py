@@ -295,7 +295,8 @@ def test_pipeline(
 ) -> None:
     variant = rendered_variants[pipeline_variant]
     answers = variant.answers
-    fargate = answers["training_compute"] == "fargate"
+    compute = answers["training_compute"]
+    fargate, sagemaker = compute == "fargate", compute == "sagemaker"
     for environment in answers["environments"]:
         config = synthesized[pipeline_variant].settings[environment]["pipeline"]
         stack = synthesized[pipeline_variant].stack(variant.stage(environment), "Pipeline")
@@ -309,11 +310,10 @@ def test_pipeline(
         if minutes is None:  # the steps' limits (the registry step's three calls) plus ten minutes
             steps = config["wait_seconds"] + config["export_tables"]["timeout_seconds"]
             steps += 3 * config["import_model"]["timeout_seconds"]
-            steps += (
-                config["fargate_training"]["timeout_minutes"] * 60
-                if fargate
-                else config["train_model"]["timeout_seconds"]
-            )
+            steps += {
+                "fargate": config["fargate_training"]["timeout_minutes"] * 60,
+                "sagemaker": _sagemaker_minutes(config["sagemaker_training"]) * 60,
+            }.get(compute, config["train_model"]["timeout_seconds"])
             steps += config["approval_timeout_hours"] * 3600 if manual else 0
             minutes = -(-steps // 60) + 10
         assert definition["TimeoutSeconds"] == minutes * 60
@@ -363,14 +363,15 @@ def test_pipeline(
         # A failed run gives the pipeline back, then fails; monitoring reports it.
         assert states["ReleaseAfterFailure"]["Next"] == "Failed"
         assert states["Failed"]["Type"] == "Fail"
-        _registry_grants(stack, training_role="TrainingTaskRole" if fargate else "TrainModelRole")
+        training_role = {"fargate": "TrainingTaskRole", "sagemaker": "TrainingJobRole"}
+        _registry_grants(stack, training_role=training_role.get(compute, "TrainModelRole"))
 
         functions = {
             fn["Properties"]["ImageConfig"]["Command"][0].split(".")[1]: fn["Properties"]
             for fn in stack.resources("AWS::Lambda::Function").values()
         }
         expected_jobs = {"export_tables", "import_model", "score_batch"}
-        expected_jobs |= set() if fargate else {"train_model"}
+        expected_jobs |= {"train_model"} if compute == "lambda" else set()
         assert set(functions) == expected_jobs
         log_groups = stack.resources("AWS::Logs::LogGroup")
         for job, properties in functions.items():
@@ -402,6 +403,9 @@ def test_pipeline(
             _runs_as_the_owner_of_its_scratch_volume(
                 container, synthesized[pipeline_variant], variant
             )
+        elif sagemaker:
+            _sagemaker_training(stack, states["Train"], config["sagemaker_training"])
+            assert list(task_definitions) == []
         else:
             assert states["Train"]["Resource"].endswith(":states:::lambda:invoke")
             assert list(task_definitions) == []
@@ -446,6 +450,108 @@ def _runs_as_the_owner_of_its_scratch_volume(
     assert "ARG TASK_USER" in dockerfile
     assert re.search(r'^RUN chown "\$\{TASK_USER[^}]*\}" /tmp$', dockerfile, re.M)
     assert re.search(r'^VOLUME \["/tmp"\]$', dockerfile, re.M)
+
+
+def _sagemaker_minutes(size: dict[str, Any]) -> int:
+    return size["max_wait_minutes"] if size["spot"] else size["max_runtime_minutes"]
+
+
+def _sagemaker_training(stack: Stack, train: dict[str, Any], size: dict[str, Any]) -> None:
+    """The Train step creates a SageMaker training job of the pipeline's image, named per run,
+    in the VPC, and waits for it; the state machine may run only those jobs, with only their
+    role; the job's role holds '*' only for what SageMaker documents there."""
+    assert train["Resource"].endswith(":states:::sagemaker:createTrainingJob.sync")
+    assert train["TimeoutSeconds"] == _sagemaker_minutes(size) * 60 + 600
+    # A job that ran and failed is not started again.
+    assert _attempts(train, "States.TaskFailed") == 0
+    parameters = train["Parameters"]
+    name = parameters["TrainingJobName.$"]
+    prefix = re.fullmatch(
+        r"States\.Format\('([A-Za-z0-9-]+)-\{\}', States\.Hash\(\$\.run_id, 'MD5'\)\)", name
+    )
+    assert prefix and len(prefix[1]) + 1 + 32 <= 63, name
+    assert parameters["AlgorithmSpecification"]["ContainerEntrypoint"] == [
+        "python3",
+        "-m",
+        "pipeline_jobs.train_model",
+    ]
+    environment = parameters["Environment"]
+    assert {environment[f"{key}.$"] for key in ("RUN_ID", "MANIFEST_KEY", "DATASET_DATE")} == {
+        "$.run_id",
+        "$.manifest_key",
+        "$.dataset_date",
+    }
+    assert parameters["ResourceConfig"] == {
+        "InstanceType": size["instance_type"],
+        "InstanceCount": 1,
+        "VolumeSizeInGB": size["volume_size_gb"],
+    }
+    assert (
+        parameters["StoppingCondition"]["MaxRuntimeInSeconds"] == size["max_runtime_minutes"] * 60
+    )
+    assert parameters["EnableManagedSpotTraining"] is size["spot"]
+    assert ("CheckpointConfig" in parameters) is size["spot"]
+    assert set(parameters["VpcConfig"]) == {"Subnets", "SecurityGroupIds"}
+
+    def statements(role: str) -> list[dict[str, Any]]:
+        return [
+            statement
+            for policy in stack.resources("AWS::IAM::Policy").values()
+            if any(r["Ref"].startswith(role) for r in policy["Properties"]["Roles"])
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        ]
+
+    def actions(statement: dict[str, Any]) -> list[str]:
+        return (
+            [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+        )
+
+    machine = statements("StateMachineRole")
+    jobs = f":training-job/{prefix[1]}-{'?' * 32}"
+    sagemaker_actions = [
+        action
+        for statement in machine
+        for action in actions(statement)
+        if action.startswith("sagemaker:")
+    ]
+    assert sorted(sagemaker_actions) == [
+        "sagemaker:CreateTrainingJob",
+        "sagemaker:DescribeTrainingJob",
+        "sagemaker:ListTags",
+        "sagemaker:StopTrainingJob",
+    ]
+    for statement in machine:
+        resource = json.dumps(statement["Resource"])
+        if any(a.startswith("sagemaker:") for a in actions(statement)):
+            assert jobs in resource and "*" not in resource, resource
+        if "iam:PassRole" in actions(statement):
+            assert statement["Resource"]["Fn::GetAtt"][0].startswith("TrainingJobRole")
+            assert statement["Condition"] == {
+                "StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}
+            }
+        if statement["Resource"] == "*":
+            assert not any(
+                a.startswith(("sagemaker:", "iam:", "events:")) for a in actions(statement)
+            )
+    # What SageMaker documents on '*' for a training job in a VPC, nothing else.
+    documented = {
+        "ecr:GetAuthorizationToken",
+        "cloudwatch:PutMetricData",
+        "ec2:CreateNetworkInterface",
+        "ec2:DeleteNetworkInterface",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeVpcs",
+        "ec2:DescribeDhcpOptions",
+        "ec2:DescribeSubnets",
+        "ec2:DescribeSecurityGroups",
+    }
+    on_anything = {
+        action
+        for statement in statements("TrainingJobRole")
+        if statement["Resource"] == "*"
+        for action in actions(statement)
+    }
+    assert on_anything <= documented
 
 
 def _registry_grants(stack: Stack, *, training_role: str) -> None:
