@@ -65,6 +65,18 @@ CASES = [
         RULES["needs_nat"]["fargate_training"],
     ),
     (
+        "SageMaker training needs NAT",
+        "pipeline_alone_no_nat",
+        {
+            "nat_gateways": 0,
+            "with_api": False,
+            "with_frontend": False,
+            "training_compute": "sagemaker",
+        },
+        {"pipeline": {"training_compute": "sagemaker"}},
+        RULES["needs_nat"]["sagemaker_training"],
+    ),
+    (
         "schedule syntax",
         "defaults",
         {"pipeline_schedule": "every day"},
