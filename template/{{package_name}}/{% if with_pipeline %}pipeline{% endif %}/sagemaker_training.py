@@ -141,7 +141,7 @@ def sagemaker_training_step(
     )
     allow_wildcards(
         role,
-        patterns=[rf"Resource::arn:.+:log-stream:{re.escape(f'{prefix}-{RUN_HASH}')}/\*"],
+        patterns=[r"Resource::arn:.+:log-stream:[A-Za-z0-9-]+-\?{32}/\*"],
         actions=["logs:CreateLogStream", "logs:PutLogEvents"],
         reason="The log streams of this environment's training jobs in SageMaker's log group: "
         "each stream is named after its job.",
