@@ -516,10 +516,19 @@ def main(environ: Mapping[str, str] | None = None, argv: Sequence[str] = ()) -> 
         logger.error(
             "training failed", extra={"error_type": type(error).__name__, "error": str(error)}
         )
-        if SAGEMAKER_FAILURE_FILE.parent.is_dir():
-            SAGEMAKER_FAILURE_FILE.write_text(f"{type(error).__name__}: {error}"[:1024])
+        _report_failure(f"{type(error).__name__}: {error}")
         return 1
     return 0
+
+
+def _report_failure(reason: str) -> None:
+    """Under SageMaker (its /opt/ml/output exists), the job's failure reason."""
+    if not SAGEMAKER_FAILURE_FILE.parent.is_dir():
+        return
+    try:
+        SAGEMAKER_FAILURE_FILE.write_text(reason[:1024])
+    except OSError as error:
+        logger.warning("failure reason not written", extra={"error": str(error)})
 
 
 if __name__ == "__main__":
