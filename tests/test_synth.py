@@ -312,7 +312,8 @@ def test_pipeline(
             steps += 3 * config["import_model"]["timeout_seconds"]
             steps += {
                 "fargate": config["fargate_training"]["timeout_minutes"] * 60,
-                "sagemaker": _sagemaker_minutes(config["sagemaker_training"]) * 60,
+                # A training job's run (or spot wait), and ten minutes to start an instance.
+                "sagemaker": _sagemaker_minutes(config["sagemaker_training"]) * 60 + 600,
             }.get(compute, config["train_model"]["timeout_seconds"])
             steps += config["approval_timeout_hours"] * 3600 if manual else 0
             minutes = -(-steps // 60) + 10

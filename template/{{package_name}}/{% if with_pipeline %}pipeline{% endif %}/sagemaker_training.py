@@ -20,7 +20,7 @@ from ..constants import stage_name
 from ..data_lake import layout
 from .grants import acknowledge_inline_policy, grant_training, grant_training_job_output
 from .jobs import JOBS_PACKAGE, JobNetwork
-from .settings import SageMakerTrainingSettings
+from .settings import SAGEMAKER_START_SECONDS, SageMakerTrainingSettings
 
 # SageMaker's log group of every training job in the account and region; SageMaker creates
 # it on the first job. Its streams are named <job name>/algo-1-<time>.
@@ -211,7 +211,7 @@ def sagemaker_training_step(
             "Comment": "Runs the training as a SageMaker training job and waits for it",
             "Resource": f"arn:{stack.partition}:states:::sagemaker:createTrainingJob.sync",
             "Parameters": parameters,
-            "TimeoutSeconds": size.timeout_minutes * 60 + 600,
+            "TimeoutSeconds": size.timeout_minutes * 60 + SAGEMAKER_START_SECONDS,
             # The job writes its results to S3; the next step needs only the run id it has.
             "ResultPath": None,
         },
