@@ -54,6 +54,7 @@ TRANSLATED_FILES = [
     "template/docs/architecture.md.jinja",
     "template/{{package_name}}/{% if with_api %}api{% endif %}/runtime/README.md.jinja",
     "template/{{package_name}}/{% if with_frontend %}frontend{% endif %}/runtime/README.md.jinja",
+    "template/{{package_name}}/{% if with_pipeline %}pipeline{% endif %}/runtime/README.md.jinja",
 ]
 # How copier renders (copier.yml, _envops): the extractor must read the templates the same way.
 JINJA_OPTIONS = {"newstyle_gettext": "true", "keep_trailing_newline": "true"}
