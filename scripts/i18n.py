@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
+import functools
+import importlib.util
 import io
 import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import yaml
@@ -76,6 +79,19 @@ class Texts:
         self.messages.setdefault(message, []).append((path, line))
 
 
+@functools.cache
+def render_extension() -> ModuleType:
+    """extensions/i18n.py, the gettext a render uses, loaded as copier-template-extensions
+    loads it: from its file (it is no package)."""
+    name = "template_i18n"
+    spec = importlib.util.spec_from_file_location(name, ROOT / "extensions" / "i18n.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 def part_of(path: str) -> str:
     for pattern, part in PARTS:
         if fnmatch.fnmatch(path, pattern):
@@ -98,8 +114,13 @@ def _jinja_texts(source: str) -> Iterator[tuple[int, str]]:
 _MARKS = re.compile(r"\{%-?\s*trans\b|\{\{-?\s*_\(|\bgettext\(")
 
 
+@functools.cache
+def _rules() -> dict[str, Any]:
+    return yaml.safe_load((ROOT / RULES).read_text(encoding="utf-8"))["rules"]["default"]
+
+
 def _rule_texts(source: str, relative: str) -> Iterator[tuple[int, str]]:
-    rules = yaml.safe_load((ROOT / RULES).read_text(encoding="utf-8"))["rules"]["default"]
+    rules = _rules()
     for match in _RULE_TEXT.finditer(source):
         text: Any = rules
         for name in match.group(1).split("."):
@@ -268,8 +289,12 @@ def problems() -> list[str]:
     found: list[str] = []
     parts = extract_texts()
     for language in LANGUAGES:
+        catalogs = {
+            path.stem: load(language, path.stem)
+            for path in sorted((LOCALE / language / "LC_MESSAGES").glob("*.po"))
+        }
         for part, texts in sorted(parts.items()):
-            catalog = load(language, part)
+            catalog = catalogs[part] if part in catalogs else new_catalog(language, part)
             for message, where in texts.messages.items():
                 entry = catalog.get(message)
                 place = f"{where[0][0]}:{where[0][1]}"
@@ -281,23 +306,23 @@ def problems() -> list[str]:
                     found.append(f"{language}/{part}.po: {message!r} is fuzzy ({place})")
         # The render merges a language's catalogs: a text must read the same in all of them.
         seen: dict[str, tuple[str, str]] = {}
-        for path in sorted((LOCALE / language / "LC_MESSAGES").glob("*.po")):
-            for entry in load(language, path.stem):
-                if not entry.id or not entry.string:
+        for part, catalog in catalogs.items():
+            texts = parts.get(part, Texts()).messages
+            for entry in catalog:
+                if not entry.id:
                     continue
-                first = seen.setdefault(entry.id, (path.name, entry.string))
+                if entry.id not in texts:
+                    found.append(f"{language}/{part}.po: {entry.id!r} is in no template")
+                if not entry.string:
+                    continue
+                first = seen.setdefault(entry.id, (part, entry.string))
                 if first[1] != entry.string:
                     found.append(
-                        f"{language}: {entry.id!r} is {first[1]!r} in {first[0]} but "
-                        f"{entry.string!r} in {path.name}: translate it one way"
+                        f"{language}: {entry.id!r} is {first[1]!r} in {first[0]}.po but "
+                        f"{entry.string!r} in {part}.po: translate it one way"
                     )
-        for relative in TRANSLATED_FILES:
-            found.extend(f"unmarked prose: {line}" for line in unmarked_prose(ROOT / relative))
-        for path in sorted((LOCALE / language / "LC_MESSAGES").glob("*.po")):
-            texts = parts.get(path.stem, Texts()).messages
-            for entry in load(language, path.stem):
-                if entry.id and entry.id not in texts:
-                    found.append(f"{language}/{path.name}: {entry.id!r} is in no template")
+    for relative in TRANSLATED_FILES:
+        found.extend(f"unmarked prose: {line}" for line in unmarked_prose(ROOT / relative))
     return found
 
 

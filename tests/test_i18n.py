@@ -3,8 +3,7 @@ in Portuguese (docs/i18n.md)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
+import functools
 from pathlib import Path
 
 import i18n
@@ -16,16 +15,7 @@ from conftest import MATRIX, Rendered
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _extension():
-    spec = importlib.util.spec_from_file_location("template_i18n", ROOT / "extensions" / "i18n.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-EXTENSION = _extension()
+EXTENSION = i18n.render_extension()
 CATALOGS = sorted((ROOT / "locale").glob("*/LC_MESSAGES/*.po"))
 
 
@@ -68,7 +58,8 @@ PORTUGUESE = sorted(name for name, answers in MATRIX.items() if answers.get("lan
 TRANSLATED = ["README.md", "docs/architecture.md", "config/*.yaml", "*/*/runtime/README.md"]
 
 
-def english_lines() -> set[str]:
+@functools.cache
+def english_lines() -> frozenset[str]:
     """The English lines of every translated text that a Portuguese render must not show:
     four words or more, without placeholders, and not the same in both languages."""
     lines: set[str] = set()
@@ -81,7 +72,7 @@ def english_lines() -> set[str]:
                     line = line.strip()
                     if len(line.split()) >= 4 and "%(" not in line and line not in message.string:
                         lines.add(line)
-    return lines
+    return frozenset(lines)
 
 
 def test_the_catalogs_hold_texts_a_render_can_be_checked_against() -> None:

@@ -4,12 +4,11 @@ questions give the reason in English, the project in its language (docs/i18n.md)
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
+import i18n
 import pytest
 import yaml
 from copier.errors import CopierError
@@ -23,22 +22,9 @@ SMALLEST_WITH_NAT = f"10.2.0.0/{RULES['largest_vpc_prefix']['with_nat']}"
 SMALLEST_WITHOUT_NAT = f"10.2.0.0/{RULES['largest_vpc_prefix']['without_nat']}"
 
 
-def _extension() -> Any:
-    """extensions/i18n.py, the gettext a render uses."""
-    name = "template_i18n"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, TEMPLATE_ROOT / "extensions" / "i18n.py"
-        )
-        assert spec and spec.loader
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[name])
-    return sys.modules[name]
-
-
 def in_its_language(variant: Rendered, reason: str) -> str:
     """``reason`` as the project of ``variant`` says it: a rule's text in its language."""
-    return _extension().translate(variant.answers.get("language", "en"), reason)
+    return i18n.render_extension().translate(variant.answers.get("language", "en"), reason)
 
 
 # (rule, variant whose project checks the config, answers copier refuses, config values the
