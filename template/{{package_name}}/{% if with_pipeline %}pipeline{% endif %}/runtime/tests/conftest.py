@@ -112,6 +112,27 @@ class Lake:
     def read_json(self, key: str, bucket: str = DATA_BUCKET) -> Any:
         return json.loads(self.read(key, bucket))
 
+    def store_run(self, run_id: str, accuracy: float = 0.9) -> None:
+        """A trained run as the training step leaves it: a dummy model of one feature `x` and
+        its metadata, written once, not promoted."""
+        # Imported here: the jobs read Powertools' variables, set above, when imported.
+        from sklearn.dummy import DummyClassifier
+
+        from pipeline_jobs import model_format
+
+        model = DummyClassifier().fit([[0.0], [1.0]], ["a", "b"])
+        metadata = model_format.ModelMetadata(
+            run_id=run_id,
+            trained_at=model_format.utc_now(),
+            algorithm="dummy",
+            target="label",
+            features=["x"],
+            classes=["a", "b"],
+            metrics={"accuracy": accuracy, "macro_f1": accuracy},
+            training_rows=2,
+        )
+        model_format.write_model(self.s3, self.data_bucket, model, metadata)
+
 
 @contextmanager
 def moto_lake() -> Iterator[Lake]:

@@ -6,7 +6,6 @@ import json
 
 import boto3
 import pytest
-from sklearn.dummy import DummyClassifier
 
 from pipeline_jobs import import_model, model_format
 from pipeline_jobs.errors import ConfigurationError, RunNotFoundError
@@ -15,20 +14,13 @@ CLUSTER = "datathon-api"
 SERVICE = "api"
 
 
-def store_run(lake, run_id: str, accuracy: float) -> None:
-    """A trained run as the training step leaves it: model and metadata, not promoted."""
-    model = DummyClassifier().fit([[0.0], [1.0]], ["a", "b"])
-    metadata = model_format.ModelMetadata(
-        run_id=run_id,
-        trained_at=model_format.utc_now(),
-        algorithm="dummy",
-        target="label",
-        features=["x"],
-        classes=["a", "b"],
-        metrics={"accuracy": accuracy, "macro_f1": accuracy},
-        training_rows=2,
+def report_drift(lake, run_id: str) -> None:
+    """The drift report training leaves for a run whose feature `x` drifted."""
+    lake.s3.put_object(
+        Bucket=lake.data_bucket,
+        Key=f"drift_reports/{run_id}.json",
+        Body=b'{"status": "drift_detected", "drifted_features": ["x"]}',
     )
-    model_format.write_model(lake.s3, lake.data_bucket, model, metadata)
 
 
 @pytest.fixture
@@ -50,7 +42,7 @@ def api_service(lake):
 
 
 def test_promotes_a_run_that_passes_the_threshold(lake, lambda_context):
-    store_run(lake, "run-1", accuracy=0.93)
+    lake.store_run("run-1", accuracy=0.93)
 
     output = import_model.handler(
         {"run_id": "run-1", "metrics": {"accuracy": 0.93}}, lambda_context
@@ -68,15 +60,15 @@ def test_promotes_a_run_that_passes_the_threshold(lake, lambda_context):
 
 
 def test_threshold_is_inclusive(lake, lambda_context):
-    store_run(lake, "run-1", accuracy=0.8)
+    lake.store_run("run-1", accuracy=0.8)
     assert import_model.handler({"run_id": "run-1"}, lambda_context)["promoted"] is True
 
 
 def test_run_below_the_threshold_leaves_the_pointer_unchanged(lake, lambda_context):
-    store_run(lake, "good-run", accuracy=0.95)
+    lake.store_run("good-run", accuracy=0.95)
     import_model.handler({"run_id": "good-run"}, lambda_context)
     pointer_before = lake.read(model_format.POINTER_KEY)
-    store_run(lake, "weak-run", accuracy=0.5)
+    lake.store_run("weak-run", accuracy=0.5)
 
     output = import_model.handler({"run_id": "weak-run"}, lambda_context)
 
@@ -87,7 +79,7 @@ def test_run_below_the_threshold_leaves_the_pointer_unchanged(lake, lambda_conte
 
 
 def test_nothing_is_promoted_when_the_first_run_is_below_the_threshold(lake, lambda_context):
-    store_run(lake, "weak-run", accuracy=0.5)
+    lake.store_run("weak-run", accuracy=0.5)
 
     assert import_model.handler({"run_id": "weak-run"}, lambda_context)["promoted"] is False
 
@@ -97,7 +89,7 @@ def test_nothing_is_promoted_when_the_first_run_is_below_the_threshold(lake, lam
 def test_metric_and_threshold_are_configurable(lake, lambda_context, job_env):
     job_env.setenv("PROMOTION_METRIC", "macro_f1")
     job_env.setenv("PROMOTION_THRESHOLD", "0.97")
-    store_run(lake, "run-1", accuracy=0.96)
+    lake.store_run("run-1", accuracy=0.96)
 
     output = import_model.handler({"run_id": "run-1"}, lambda_context)
 
@@ -108,7 +100,7 @@ def test_rolls_the_api_when_configured(lake, lambda_context, job_env, api_servic
     job_env.setenv("API_CLUSTER_NAME", CLUSTER)
     job_env.setenv("API_SERVICE_NAME", SERVICE)
     deployment_before = api_service()
-    store_run(lake, "run-1", accuracy=0.9)
+    lake.store_run("run-1", accuracy=0.9)
 
     output = import_model.handler({"run_id": "run-1"}, lambda_context)
 
@@ -123,7 +115,7 @@ def test_rolls_the_api_when_configured(lake, lambda_context, job_env, api_servic
 
 def test_does_not_roll_the_api_when_not_configured(lake, lambda_context, api_service):
     deployment_before = api_service()
-    store_run(lake, "run-1", accuracy=0.9)
+    lake.store_run("run-1", accuracy=0.9)
 
     output = import_model.handler({"run_id": "run-1"}, lambda_context)
 
@@ -136,7 +128,7 @@ def test_does_not_roll_the_api_when_not_promoted(lake, lambda_context, job_env, 
     job_env.setenv("API_CLUSTER_NAME", CLUSTER)
     job_env.setenv("API_SERVICE_NAME", SERVICE)
     deployment_before = api_service()
-    store_run(lake, "weak-run", accuracy=0.1)
+    lake.store_run("weak-run", accuracy=0.1)
 
     assert import_model.handler({"run_id": "weak-run"}, lambda_context)["promoted"] is False
 
@@ -151,7 +143,7 @@ def test_unknown_run_raises_run_not_found(lake, lambda_context):
 
 def test_unknown_metric_is_a_configuration_error(lake, lambda_context, job_env):
     job_env.setenv("PROMOTION_METRIC", "recall")
-    store_run(lake, "run-1", accuracy=0.9)
+    lake.store_run("run-1", accuracy=0.9)
     with pytest.raises(ConfigurationError, match="'recall' is not among"):
         import_model.handler({"run_id": "run-1"}, lambda_context)
 
@@ -164,12 +156,8 @@ def test_event_without_run_id_is_rejected(lake, lambda_context):
 def test_drift_becomes_a_metric_in_the_log(lake, lambda_context, job_env, capsys):
     job_env.setenv("METRIC_NAMESPACE", "team/Pipeline")
     job_env.setenv("ENVIRONMENT", "dev")
-    store_run(lake, "run-1", accuracy=0.9)
-    lake.s3.put_object(
-        Bucket=lake.data_bucket,
-        Key="drift_reports/run-1.json",
-        Body=b'{"status": "drift_detected", "drifted_features": ["x"]}',
-    )
+    lake.store_run("run-1", accuracy=0.9)
+    report_drift(lake, "run-1")
 
     output = import_model.handler({"run_id": "run-1"}, lambda_context)
 
@@ -184,12 +172,8 @@ def test_drift_becomes_a_metric_in_the_log(lake, lambda_context, job_env, capsys
 
 def test_drift_blocks_a_promotion_when_the_config_says(lake, lambda_context, job_env):
     job_env.setenv("DRIFT_BLOCKS_PROMOTION", "true")
-    store_run(lake, "run-1", accuracy=0.9)
-    lake.s3.put_object(
-        Bucket=lake.data_bucket,
-        Key="drift_reports/run-1.json",
-        Body=b'{"status": "drift_detected", "drifted_features": ["x"]}',
-    )
+    lake.store_run("run-1", accuracy=0.9)
+    report_drift(lake, "run-1")
 
     output = import_model.handler({"run_id": "run-1"}, lambda_context)
 

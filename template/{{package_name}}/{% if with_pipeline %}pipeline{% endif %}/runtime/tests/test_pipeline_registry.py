@@ -5,25 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from sklearn.dummy import DummyClassifier
 
 from pipeline_jobs import model_format, registry, score_batch
 from pipeline_jobs.errors import MissingColumnError, RunExistsError, RunInProgressError
-
-
-def store(lake, run_id: str) -> None:
-    model = DummyClassifier().fit([[0.0], [1.0]], ["a", "b"])
-    metadata = model_format.ModelMetadata(
-        run_id=run_id,
-        trained_at=model_format.utc_now(),
-        algorithm="dummy",
-        target="label",
-        features=["x"],
-        classes=["a", "b"],
-        metrics={"accuracy": 0.9},
-        training_rows=2,
-    )
-    model_format.write_model(lake.s3, lake.data_bucket, model, metadata)
 
 
 def test_a_change_based_on_a_stale_read_is_refused(lake):
@@ -72,15 +56,15 @@ def test_the_lock_refuses_a_second_run_and_is_taken_over_once_expired(lake):
 
 
 def test_a_models_file_is_written_once(lake):
-    store(lake, "run-1")
+    lake.store_run("run-1")
     first = lake.s3.head_object(Bucket=lake.data_bucket, Key=model_format.model_key("run-1"))
-    store(lake, "run-1")  # a retried training keeps the first attempt's model
+    lake.store_run("run-1")  # a retried training keeps the first attempt's model
     again = lake.s3.head_object(Bucket=lake.data_bucket, Key=model_format.model_key("run-1"))
     assert again["VersionId"] == first["VersionId"]
 
 
 def test_scoring_refuses_a_file_without_the_models_features(lake):
-    store(lake, "run-1")
+    lake.store_run("run-1")
     model_format.promote(lake.s3, lake.data_bucket, "run-1")
     lake.s3.put_object(Bucket=lake.data_bucket, Key="raw/jury/test.csv", Body=b"id,y\n1,2\n")
     with pytest.raises(MissingColumnError, match=r"lacks the model's features \['x'\]"):
