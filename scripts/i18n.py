@@ -239,12 +239,13 @@ def new_catalog(language: str, part: str, like: Catalog | None = None) -> Catalo
     return catalog
 
 
-def load(language: str, part: str) -> Catalog:
-    path = catalog_path(language, part)
-    if not path.exists():
-        return new_catalog(language, part)
-    with path.open("rb") as handle:
-        return read_po(handle, locale=language)
+def catalogs(language: str) -> dict[str, Catalog]:
+    """Each part's catalog of ``language`` that exists, by part, in order."""
+    found: dict[str, Catalog] = {}
+    for path in sorted((LOCALE / language / "LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as handle:
+            found[path.stem] = read_po(handle, locale=language)
+    return found
 
 
 def update() -> None:
@@ -253,16 +254,16 @@ def update() -> None:
     takes that translation."""
     parts = extract_texts()
     for language in LANGUAGES:
-        known = {p.stem for p in (LOCALE / language / "LC_MESSAGES").glob("*.po")}
+        known = catalogs(language)
         # A text another part has translated already starts with that translation.
         translated = {
             entry.id: entry.string
-            for part in sorted(known)
-            for entry in load(language, part)
+            for catalog in known.values()
+            for entry in catalog
             if entry.id and entry.string and not entry.fuzzy
         }
-        for part in sorted(known | set(parts)):
-            old = load(language, part)
+        for part in sorted(known.keys() | parts.keys()):
+            old = known[part] if part in known else new_catalog(language, part)
             new = new_catalog(language, part, like=old)
             for message in parts.get(part, Texts()).messages:
                 previous = old.get(message)
@@ -289,12 +290,9 @@ def problems() -> list[str]:
     found: list[str] = []
     parts = extract_texts()
     for language in LANGUAGES:
-        catalogs = {
-            path.stem: load(language, path.stem)
-            for path in sorted((LOCALE / language / "LC_MESSAGES").glob("*.po"))
-        }
+        known = catalogs(language)
         for part, texts in sorted(parts.items()):
-            catalog = catalogs[part] if part in catalogs else new_catalog(language, part)
+            catalog = known[part] if part in known else new_catalog(language, part)
             for message, where in texts.messages.items():
                 entry = catalog.get(message)
                 place = f"{where[0][0]}:{where[0][1]}"
@@ -306,7 +304,7 @@ def problems() -> list[str]:
                     found.append(f"{language}/{part}.po: {message!r} is fuzzy ({place})")
         # The render merges a language's catalogs: a text must read the same in all of them.
         seen: dict[str, tuple[str, str]] = {}
-        for part, catalog in catalogs.items():
+        for part, catalog in known.items():
             texts = parts.get(part, Texts()).messages
             for entry in catalog:
                 if not entry.id:
