@@ -10,7 +10,6 @@ from typing import Any
 import boto3
 import pytest
 from fastapi.testclient import TestClient
-from moto import mock_aws
 from sklearn.base import ClassifierMixin
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
@@ -69,17 +68,16 @@ def _restore_logging() -> Iterator[None]:
 
 
 @pytest.fixture
-def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """An S3 client on moto's in-process S3, with the (empty) model bucket created."""
+def s3(monkeypatch: pytest.MonkeyPatch, aws: Callable[[], None]) -> Any:
+    """An S3 client on moto's in-process S3, in an empty account with the (empty) model
+    bucket created."""
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.setenv(name, "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    with mock_aws():
-        client = boto3.client("s3", region_name=REGION)
-        client.create_bucket(
-            Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION}
-        )
-        yield client
+    aws()
+    client = boto3.client("s3", region_name=REGION)
+    client.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+    return client
 
 
 @pytest.fixture

@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 # Set before the jobs are imported: Powertools reads them when the tracer is created.
 os.environ["POWERTOOLS_TRACE_DISABLED"] = "1"
@@ -134,35 +132,32 @@ class Lake:
         model_format.write_model(self.s3, self.data_bucket, model, metadata)
 
 
-@contextmanager
-def moto_lake() -> Iterator[Lake]:
-    """Moto S3 with the data bucket, the versioned features bucket and a team's bucket."""
-    with mock_aws():
-        client = boto3.client("s3", region_name=REGION)
-        for bucket in (DATA_BUCKET, FEATURES_BUCKET, SOURCE_BUCKET):
-            client.create_bucket(Bucket=bucket)
-        for bucket in (DATA_BUCKET, FEATURES_BUCKET):
-            client.put_bucket_versioning(
-                Bucket=bucket, VersioningConfiguration={"Status": "Enabled"}
-            )
-        yield Lake(s3=client)
+def empty_lake(empty_aws: Callable[[], None]) -> Lake:
+    """An empty fake account (moto) with the data bucket, the versioned features bucket and a
+    team's bucket."""
+    empty_aws()
+    client = boto3.client("s3", region_name=REGION)
+    for bucket in (DATA_BUCKET, FEATURES_BUCKET, SOURCE_BUCKET):
+        client.create_bucket(Bucket=bucket)
+    for bucket in (DATA_BUCKET, FEATURES_BUCKET):
+        client.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    return Lake(s3=client)
 
 
 @pytest.fixture
-def lake(job_env: pytest.MonkeyPatch) -> Iterator[Lake]:
-    """Moto S3 with the data bucket, the versioned features bucket and a team's bucket."""
-    with moto_lake() as fresh:
-        yield fresh
+def lake(job_env: pytest.MonkeyPatch, aws: Callable[[], None]) -> Lake:
+    """An empty fake account with the data bucket, the versioned features bucket and a team's
+    bucket."""
+    return empty_lake(aws)
 
 
 @pytest.fixture(scope="module")
-def module_lake() -> Iterator[tuple[Lake, pytest.MonkeyPatch]]:
+def module_lake(aws: Callable[[], None]) -> Iterator[tuple[Lake, pytest.MonkeyPatch]]:
     """The same lake and job environment, shared by the tests of one module that only read
     what its setup wrote."""
     with pytest.MonkeyPatch.context() as environment:
         set_job_env(environment)
-        with moto_lake() as fresh:
-            yield fresh, environment
+        yield empty_lake(aws), environment
 
 
 @pytest.fixture(scope="session")
