@@ -24,11 +24,10 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
-from pipeline_jobs import storage
+from pipeline_jobs import aws, storage
 from pipeline_jobs.errors import (
     ConfigurationError,
     NoDataError,
@@ -276,9 +275,9 @@ def handler(event: dict[str, Any] | None, context: LambdaContext) -> dict[str, A
     settings = Settings.from_env()
     run_id, dataset_date = run_from_event(event)
     logger.append_keys(run_id=run_id)
-    athena = boto3.client("athena") if any(t.query for t in settings.source_tables) else None
+    athena = aws.client("athena") if any(t.query for t in settings.source_tables) else None
     return export_tables(
-        boto3.client("s3"),
+        aws.client("s3"),
         settings,
         run_id,
         dataset_date,

@@ -29,11 +29,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
-from pipeline_jobs import estimators, model_format, registry, storage
+from pipeline_jobs import aws, estimators, model_format, registry, storage
 from pipeline_jobs.errors import ConfigurationError, RunExistsError, RunNotFoundError
 from pipeline_jobs.observability import logger, tracer
 from pipeline_jobs.runs import validate_run_id
@@ -47,7 +46,7 @@ class Clients:
     """The AWS clients of the step; ECS's is made only when the API is rolled."""
 
     s3: Any
-    ecs: Callable[[], Any] = lambda: boto3.client("ecs")
+    ecs: Callable[[], Any] = lambda: aws.client("ecs")
 
 
 def read_run_metadata(s3: Any, bucket: str, run_id: str) -> model_format.ModelMetadata:
@@ -295,7 +294,7 @@ def handler(event: dict[str, Any] | None, context: LambdaContext) -> dict[str, A
     """Lambda entry point of the registry step."""
     event = event or {}
     settings = Settings.from_env()
-    s3 = boto3.client("s3")
+    s3 = aws.client("s3")
     action = event.get("action", "evaluate")
     logger.append_keys(run_id=event.get("run_id"), action=action)
     if action == "claim":

@@ -30,12 +30,11 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-import boto3
 import numpy as np
 import numpy.typing as npt
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from pipeline_jobs import lake_tables, model_format
+from pipeline_jobs import aws, lake_tables, model_format
 from pipeline_jobs.errors import (
     ConfigurationError,
     MalformedCsvError,
@@ -211,5 +210,5 @@ def handler(event: dict[str, Any] | None, context: LambdaContext) -> dict[str, A
     run_id = validate_run_id(event["run_id"]) if event.get("run_id") else None
     settings = Settings.from_env()
     return score(
-        boto3.client("s3"), settings.data_bucket, event["input_key"], run_id, event.get("batch_id")
+        aws.client("s3"), settings.data_bucket, event["input_key"], run_id, event.get("batch_id")
     )

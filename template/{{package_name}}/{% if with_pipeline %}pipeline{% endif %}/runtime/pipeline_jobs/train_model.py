@@ -40,7 +40,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
 import numpy as np
 import numpy.typing as npt
 import sklearn
@@ -49,7 +48,7 @@ from botocore.exceptions import ClientError
 from sklearn.model_selection import RandomizedSearchCV, train_test_split
 from sklearn.pipeline import Pipeline
 
-from pipeline_jobs import estimators, lake_tables, model_format, storage
+from pipeline_jobs import aws, estimators, lake_tables, model_format, storage
 from pipeline_jobs.drift import compare_features
 from pipeline_jobs.errors import (
     ConfigurationError,
@@ -494,7 +493,7 @@ def handler(event: dict[str, Any] | None, context: LambdaContext) -> dict[str, A
     """Lambda entry point of the training step."""
     request = TrainingRequest.from_event(event)
     logger.append_keys(run_id=request.run_id)
-    return train(request, Settings.from_env(), boto3.client("s3"))
+    return train(request, Settings.from_env(), aws.client("s3"))
 
 
 def main(environ: Mapping[str, str] | None = None, argv: Sequence[str] = ()) -> int:
@@ -511,7 +510,7 @@ def main(environ: Mapping[str, str] | None = None, argv: Sequence[str] = ()) -> 
             raise ConfigurationError(f"unexpected arguments {list(argv)}: give none, or train")
         request = TrainingRequest.from_env(env)
         logger.append_keys(run_id=request.run_id)
-        train(request, Settings.from_env(env), boto3.client("s3"))
+        train(request, Settings.from_env(env), aws.client("s3"))
     except PipelineError as error:
         logger.error(
             "training failed", extra={"error_type": type(error).__name__, "error": str(error)}
