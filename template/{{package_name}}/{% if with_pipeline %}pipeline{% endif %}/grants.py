@@ -161,19 +161,38 @@ def grant_training(
     )
 
 
-def grant_training_job_output(role: iam.IRole, *, data_bucket: s3.IBucket) -> None:
+def grant_training_job_output(
+    role: iam.IRole, *, data_bucket: s3.IBucket, shares_search: bool = False
+) -> None:
     """A SageMaker training job's own files: SageMaker uploads the job's output (an empty
     model.tar.gz, as the job writes its model under models/ itself) and, with spot, syncs the
-    job's checkpoints both ways. The buckets' keys are AWS-managed: S3 uses them for the
-    role, which needs no key grant."""
+    job's checkpoints both ways; with ``shares_search`` (more than one instance) each host
+    writes its share of the search's trials and the first reads them all. The buckets' keys
+    are AWS-managed: S3 uses them for the role, which needs no key grant."""
     _objects(
         role,
         data_bucket,
-        layout.TRAINING_JOBS,
+        f"{layout.TRAINING_JOBS}output/",
         ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
-        "SageMaker writes each job's output under training_jobs/output/<job>/ and syncs its "
-        "checkpoints with training_jobs/checkpoints/<run_id>/, named per job or run.",
+        "SageMaker writes each job's output under training_jobs/output/<job>/, named per job.",
     )
+    _objects(
+        role,
+        data_bucket,
+        f"{layout.TRAINING_JOBS}checkpoints/",
+        ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
+        "SageMaker syncs a spot job's checkpoints with training_jobs/checkpoints/<run_id>/, "
+        "named per run.",
+    )
+    if shares_search:
+        _objects(
+            role,
+            data_bucket,
+            f"{layout.TRAINING_JOBS}*/trials/",
+            ["s3:GetObject", "s3:PutObject"],
+            "Each host of a training job writes its trials to training_jobs/<run_id>/trials/"
+            "<host>.json, and the first host reads them: named per run and host.",
+        )
 
 
 def grant_import(

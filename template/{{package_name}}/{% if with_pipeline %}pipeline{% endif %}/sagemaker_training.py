@@ -85,7 +85,7 @@ def sagemaker_training_step(
         description="TrainingJob: its data-lake prefixes, its image, its logs, the VPC",
     )
     grant_training(role, data_bucket=data_bucket, features_bucket=features_bucket)
-    grant_training_job_output(role, data_bucket=data_bucket)
+    grant_training_job_output(role, data_bucket=data_bucket, shares_search=size.instance_count > 1)
     image.repository.grant_pull(role)
     logs_arn = stack.format_arn(
         service="logs",
@@ -159,6 +159,11 @@ def sagemaker_training_step(
         subnet_group_name=network.subnets.subnet_group_name,
     ).subnet_ids
     stopping: dict[str, int] = {"MaxRuntimeInSeconds": size.max_runtime_minutes * 60}
+    if size.instance_count > 1:
+        # The first host gives up on the others' trials by then, keeping the rest of the run
+        # (a tenth, at least a minute) for the refit, the model and the failure reason.
+        runtime = size.max_runtime_minutes * 60
+        job_environment["TRIALS_WAIT_SECONDS"] = str(max(runtime - max(60, runtime // 10), 0))
     if size.spot:
         stopping["MaxWaitTimeInSeconds"] = size.max_wait_minutes * 60
     parameters: dict[str, object] = {
@@ -182,7 +187,10 @@ def sagemaker_training_step(
         },
         "ResourceConfig": {
             "InstanceType": size.instance_type,
-            "InstanceCount": 1,
+            # More than one: the hosts split the hyperparameter search and exchange trials
+            # through S3 only (training_jobs/<run_id>/trials/), so no traffic between the
+            # containers is needed and the security group stays closed to inbound.
+            "InstanceCount": size.instance_count,
             "VolumeSizeInGB": size.volume_size_gb,
         },
         "StoppingCondition": stopping,

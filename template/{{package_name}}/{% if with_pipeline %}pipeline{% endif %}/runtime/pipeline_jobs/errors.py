@@ -50,6 +50,10 @@ class SingleClassError(DataValidationError):
     """The target column holds one class only, so there is nothing to classify."""
 
 
+class HostsTimeoutError(PipelineError):
+    """A training job's first host waited in vain for another host's share of the search."""
+
+
 class SourceQueryError(PipelineError):
     """Athena ended a source table's query as FAILED or CANCELLED."""
 

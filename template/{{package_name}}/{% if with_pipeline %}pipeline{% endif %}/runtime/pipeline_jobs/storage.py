@@ -9,6 +9,8 @@ Data bucket (DATA_BUCKET):
     drift_reports/<run_id>.json               feature drift against the previous run (train)
     drift_reports/features/<run_id>.json      the same, one JSON line per feature (train)
     training_results/<run_id>.json            the training step's result, one JSON line (train)
+    training_jobs/<run_id>/trials/<host>.json one host's share of a search, when a SageMaker
+                                              job has more than one instance (train)
     registry/...                              the registry of runs, see registry.py (import)
     processed/predictions/<run_id>/<batch>/   batch scoring's output, see score_batch.py
 
@@ -58,6 +60,11 @@ def feature_drift_key(run_id: str) -> str:
 
 def training_result_key(run_id: str) -> str:
     return f"training_results/{run_id}.json"
+
+
+def host_trials_key(run_id: str, host: str) -> str:
+    """Where one host of a SageMaker training job writes its trials (see hosts.py)."""
+    return f"training_jobs/{run_id}/trials/{host}.json"
 
 
 def parse_s3_uri(uri: str) -> tuple[str, str]:

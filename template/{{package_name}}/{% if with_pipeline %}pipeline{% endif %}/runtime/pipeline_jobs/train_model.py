@@ -35,7 +35,7 @@ import math
 import os
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,10 +45,16 @@ import numpy.typing as npt
 import sklearn
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
-from sklearn.model_selection import RandomizedSearchCV, train_test_split
+from sklearn.base import clone
+from sklearn.model_selection import (
+    GridSearchCV,
+    ParameterSampler,
+    RandomizedSearchCV,
+    train_test_split,
+)
 from sklearn.pipeline import Pipeline
 
-from pipeline_jobs import aws, estimators, lake_tables, model_format, storage
+from pipeline_jobs import aws, estimators, hosts, lake_tables, model_format, storage
 from pipeline_jobs.drift import compare_features
 from pipeline_jobs.errors import (
     ConfigurationError,
@@ -170,13 +176,24 @@ def split(
     return x_train, x_test, y_train, y_test
 
 
-def fit_and_evaluate(features: FeatureTable, settings: Settings) -> FittedModel:
+def fit_and_evaluate(
+    features: FeatureTable,
+    settings: Settings,
+    others_trials: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None,
+    job_hosts: hosts.Hosts = hosts.SINGLE,
+) -> FittedModel:
     """Fit on the training split (after a randomized search when SEARCH_TRIALS > 0); score
-    the task type's metrics on the held-out rows."""
+    the task type's metrics on the held-out rows. With more than one host, this (the first)
+    evaluates its share of the search and ``others_trials`` brings the other hosts'."""
     x_train, x_test, y_train, y_test = split(features)
     pipeline = build_model(features, settings)
     trials: list[dict[str, Any]] = []
-    if settings.search_trials > 0:
+    if settings.search_trials > 0 and others_trials is not None:
+        own = search_share(pipeline, features, settings, x_train, y_train, job_hosts)
+        pipeline, trials = merge_search(
+            pipeline, features, settings, x_train, y_train, own + others_trials(own)
+        )
+    elif settings.search_trials > 0:
         pipeline, trials = search(pipeline, features, settings, x_train, y_train)
     else:
         pipeline.fit(x_train, y_train)
@@ -207,15 +224,7 @@ def search(
     """A randomized search with cross-validation over the estimator's search space, ranked by
     the promotion metric; return the best pipeline refitted on the training split, and every
     trial's parameters and scores."""
-    space = estimators.SEARCH_SPACES.get(settings.model)
-    if not space:
-        raise ConfigurationError(f"MODEL {settings.model!r} has no search space to search")
-    ranked_by = estimators.metric(features.task_type, settings.promotion_metric)
-    distributions = {
-        f"model__{name}": values
-        for name, values in space.items()
-        if name not in settings.model_params
-    }
+    distributions, ranked_by = search_space(features, settings)
     searcher = RandomizedSearchCV(
         pipeline,
         distributions,
@@ -227,23 +236,147 @@ def search(
         error_score="raise",
     ).fit(x_train, y_train)
     results = searcher.cv_results_
-    sign = 1.0 if ranked_by.higher_is_better else -1.0
     trials = [
-        {
-            "trial": index,
-            "parameters": {
-                name.removeprefix("model__"): _plain(value)
-                for name, value in results["params"][index].items()
-            },
-            f"cv_{ranked_by.name}_mean": round(sign * float(results["mean_test_score"][index]), 6),
-            f"cv_{ranked_by.name}_std": round(float(results["std_test_score"][index]), 6),
-            "rank": int(results["rank_test_score"][index]),
-            "fit_seconds": round(float(results["mean_fit_time"][index]), 4),
-        }
+        _trial_record(
+            ranked_by,
+            index,
+            results["params"][index],
+            float(results["mean_test_score"][index]),
+            float(results["std_test_score"][index]),
+            float(results["mean_fit_time"][index]),
+            int(results["rank_test_score"][index]),
+        )
         for index in range(len(results["params"]))
     ]
     logger.info("search finished", extra={"trials": len(trials), "best": searcher.best_params_})
     return searcher.best_estimator_, trials
+
+
+def search_space(
+    features: FeatureTable, settings: Settings
+) -> tuple[dict[str, list[Any]], estimators.Metric]:
+    """What the search draws from (the parameters MODEL_PARAMS leaves open) and ranks by."""
+    space = estimators.SEARCH_SPACES.get(settings.model)
+    if not space:
+        raise ConfigurationError(f"MODEL {settings.model!r} has no search space to search")
+    ranked_by = estimators.metric(features.task_type, settings.promotion_metric)
+    distributions = {
+        f"model__{name}": values
+        for name, values in space.items()
+        if name not in settings.model_params
+    }
+    return distributions, ranked_by
+
+
+def candidates(distributions: dict[str, list[Any]], settings: Settings) -> list[dict[str, Any]]:
+    """The parameter sets the search tries, in order: what RandomizedSearchCV draws with the
+    same seed, so that every host draws the same list."""
+    return list(
+        ParameterSampler(
+            distributions, settings.search_trials, random_state=estimators.RANDOM_STATE
+        )
+    )
+
+
+def search_share(
+    pipeline: Pipeline,
+    features: FeatureTable,
+    settings: Settings,
+    x_train: npt.NDArray[Any],
+    y_train: npt.NDArray[Any],
+    job_hosts: hosts.Hosts,
+) -> list[dict[str, Any]]:
+    """This host's share of the search (its candidates, the same cross-validation and
+    scoring as the whole search), with the raw scores the leader ranks."""
+    distributions, ranked_by = search_space(features, settings)
+    drawn = candidates(distributions, settings)
+    share = list(job_hosts.share(len(drawn)))
+    if not share:
+        return []
+    # Each candidate as a grid of one point: GridSearchCV evaluates them in this order.
+    grid = [{name: [value] for name, value in drawn[index].items()} for index in share]
+    searcher = GridSearchCV(
+        pipeline,
+        grid,
+        cv=settings.search_folds,
+        scoring=ranked_by.scorer,
+        n_jobs=1,
+        error_score="raise",
+        refit=False,
+    )
+    results = searcher.fit(x_train, y_train).cv_results_
+    return [
+        {
+            "trial": index,
+            "score": float(results["mean_test_score"][position]),
+            "score_std": float(results["std_test_score"][position]),
+            "fit_seconds": float(results["mean_fit_time"][position]),
+        }
+        for position, index in enumerate(share)
+    ]
+
+
+def merge_search(
+    pipeline: Pipeline,
+    features: FeatureTable,
+    settings: Settings,
+    x_train: npt.NDArray[Any],
+    y_train: npt.NDArray[Any],
+    shares: list[dict[str, Any]],
+) -> tuple[Pipeline, list[dict[str, Any]]]:
+    """Every host's trials ranked as RandomizedSearchCV ranks them (the first of the best
+    mean scores wins); return the best refitted on the training split, and every trial."""
+    distributions, ranked_by = search_space(features, settings)
+    drawn = candidates(distributions, settings)
+    by_index = {int(trial["trial"]): trial for trial in shares}
+    if sorted(by_index) != list(range(len(drawn))):
+        missing = sorted(set(range(len(drawn))) - set(by_index))
+        raise ConfigurationError(f"the hosts' trials miss candidates {missing} of the search")
+    # A nan score ranks last, as in scikit-learn.
+    scores = [by_index[index]["score"] for index in range(len(drawn))]
+    scores = [-math.inf if math.isnan(score) else score for score in scores]
+    ranks = [1 + sum(other > score for other in scores) for score in scores]
+    best = ranks.index(1)
+    trials = [
+        _trial_record(
+            ranked_by,
+            index,
+            drawn[index],
+            by_index[index]["score"],
+            by_index[index]["score_std"],
+            by_index[index]["fit_seconds"],
+            ranks[index],
+        )
+        for index in range(len(drawn))
+    ]
+    # As RandomizedSearchCV refits: a fresh copy with the best parameters.
+    model = clone(pipeline).set_params(**drawn[best]).fit(x_train, y_train)
+    logger.info("search finished", extra={"trials": len(trials), "best": drawn[best]})
+    return model, trials
+
+
+def _trial_record(
+    ranked_by: estimators.Metric,
+    index: int,
+    parameters: Mapping[str, Any],
+    mean: float,
+    std: float,
+    fit_seconds: float,
+    rank: int,
+) -> dict[str, Any]:
+    """One trial as the run records it: the metric in its own sign (scikit-learn negates
+    rmse and mae to rank them)."""
+    sign = 1.0 if ranked_by.higher_is_better else -1.0
+    return {
+        "trial": index,
+        "parameters": {
+            name.removeprefix("model__"): _plain(value) for name, value in parameters.items()
+        },
+        f"cv_{ranked_by.name}_mean": round(sign * mean, 6),
+        f"cv_{ranked_by.name}_std": round(std, 6),
+        "rank": rank,
+        "fit_seconds": round(fit_seconds, 4),
+    }
 
 
 def _plain(value: Any) -> Any:
@@ -333,8 +466,15 @@ def read_exported_table(s3: Any, bucket: str, table: Mapping[str, Any]) -> bytes
 
 
 @tracer.capture_method(capture_response=False)
-def train(request: TrainingRequest, settings: Settings, s3: Any) -> dict[str, Any]:
-    """Train, evaluate and store the model of one run; return the step's result."""
+def train(
+    request: TrainingRequest,
+    settings: Settings,
+    s3: Any,
+    job_hosts: hosts.Hosts = hosts.SINGLE,
+) -> dict[str, Any]:
+    """Train, evaluate and store the model of one run; return the step's result. With more
+    than one host (a SageMaker job's instances) the hosts share the search: the others
+    evaluate their share and write its trials only (see hosts.py)."""
     started = time.monotonic()
     manifest = load_manifest(s3, settings.data_bucket, request)
     dataset_date: str = manifest["dataset_date"]
@@ -348,7 +488,17 @@ def train(request: TrainingRequest, settings: Settings, s3: Any) -> dict[str, An
         categorical_columns=settings.categorical_columns,
     )
     logger.info("features read", extra={"features": features.report})
-    fitted = fit_and_evaluate(features, settings)
+    shared = job_hosts.count > 1 and settings.search_trials > 0
+    if job_hosts.count > 1 and not shared:
+        logger.warning("more than one host but no search to share: the first trains alone")
+    if not job_hosts.leader:
+        return _train_share(request, settings, s3, features, job_hosts, shared)
+
+    def others_trials(own: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        logger.info("waiting for the other hosts' trials", extra={"own": len(own)})
+        return hosts.gather_trials(s3, settings.data_bucket, request.run_id, job_hosts)
+
+    fitted = fit_and_evaluate(features, settings, others_trials if shared else None, job_hosts)
     logger.info("model evaluated", extra={"table": table["name"], "metrics": fitted.metrics})
 
     # Everything below writes; everything above only reads and validates.
@@ -429,6 +579,30 @@ def train(request: TrainingRequest, settings: Settings, s3: Any) -> dict[str, An
     return result
 
 
+def _train_share(
+    request: TrainingRequest,
+    settings: Settings,
+    s3: Any,
+    features: FeatureTable,
+    job_hosts: hosts.Hosts,
+    shared: bool,
+) -> dict[str, Any]:
+    """A host other than the first: its share of the search, written for the first host; no
+    model, no run."""
+    result: dict[str, Any] = {"run_id": request.run_id, "host": job_hosts.current, "trials": 0}
+    if shared:
+        x_train, _, y_train, _ = split(features)
+        own = search_share(
+            build_model(features, settings), features, settings, x_train, y_train, job_hosts
+        )
+        result["trials"] = len(own)
+        result["trials_key"] = hosts.write_trials(
+            s3, settings.data_bucket, request.run_id, job_hosts, own
+        )
+    logger.info("share of the search finished", extra={"result": result})
+    return result
+
+
 def _drift_report(
     run_id: str,
     table: str,
@@ -496,13 +670,21 @@ def handler(event: dict[str, Any] | None, context: LambdaContext) -> dict[str, A
     return train(request, Settings.from_env(), aws.client("s3"))
 
 
-def main(environ: Mapping[str, str] | None = None, argv: Sequence[str] = ()) -> int:
+def main(
+    environ: Mapping[str, str] | None = None,
+    argv: Sequence[str] = (),
+    *,
+    resource_config: Path = hosts.RESOURCE_CONFIG,
+    poll_seconds: float = hosts.POLL_SECONDS,
+) -> int:
     """Process entry point (ECS Fargate, SageMaker): read the request from the environment.
 
     ``argv`` may be ``["train"]``, what SageMaker passes to an image it runs with its own
     entry point. Returns the exit code: 0 on success, 1 when the run cannot be trained. Under
     SageMaker the reason also goes to /opt/ml/output/failure, which becomes the training
-    job's failure reason (and the Train step's error cause).
+    job's failure reason (and the Train step's error cause). A job of several instances
+    lists its hosts in ``resource_config``; the first waits for the others' trials up to
+    TRIALS_WAIT_SECONDS, looking every ``poll_seconds``.
     """
     env = os.environ if environ is None else environ
     try:
@@ -510,7 +692,16 @@ def main(environ: Mapping[str, str] | None = None, argv: Sequence[str] = ()) -> 
             raise ConfigurationError(f"unexpected arguments {list(argv)}: give none, or train")
         request = TrainingRequest.from_env(env)
         logger.append_keys(run_id=request.run_id)
-        train(request, Settings.from_env(env), aws.client("s3"))
+        wait = env.get("TRIALS_WAIT_SECONDS") or str(hosts.DEFAULT_WAIT_SECONDS)
+        try:
+            wait_seconds = float(wait)
+        except ValueError:
+            raise ConfigurationError(f"TRIALS_WAIT_SECONDS must be seconds, got {wait!r}") from None
+        job_hosts = hosts.read_hosts(
+            resource_config, wait_seconds=wait_seconds, poll_seconds=poll_seconds
+        )
+        logger.append_keys(host=job_hosts.current)
+        train(request, Settings.from_env(env), aws.client("s3"), job_hosts)
     except PipelineError as error:
         logger.error(
             "training failed", extra={"error_type": type(error).__name__, "error": str(error)}
