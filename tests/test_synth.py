@@ -484,9 +484,11 @@ def _sagemaker_training(stack: Stack, train: dict[str, Any], size: dict[str, Any
     }
     assert parameters["ResourceConfig"] == {
         "InstanceType": size["instance_type"],
-        "InstanceCount": 1,
+        "InstanceCount": size["instance_count"],
         "VolumeSizeInGB": size["volume_size_gb"],
     }
+    # The hosts share a search through S3 only when there are several of them.
+    assert ("TRIALS_WAIT_SECONDS" in environment) is (size["instance_count"] > 1)
     assert (
         parameters["StoppingCondition"]["MaxRuntimeInSeconds"] == size["max_runtime_minutes"] * 60
     )
@@ -553,6 +555,14 @@ def _sagemaker_training(stack: Stack, train: dict[str, Any], size: dict[str, Any
         for action in actions(statement)
     }
     assert on_anything <= documented
+    # Its own files: the job's output and checkpoints, and the hosts' trials only with hosts.
+    own_files = sorted(
+        json.dumps(statement["Resource"]).split("/training_jobs/")[1].split('"')[0]
+        for statement in statements("TrainingJobRole")
+        if "/training_jobs/" in json.dumps(statement["Resource"])
+    )
+    trials = ["*/trials/*"] if size["instance_count"] > 1 else []
+    assert own_files == sorted(["output/*", "checkpoints/*", *trials])
 
 
 def _registry_grants(stack: Stack, *, training_role: str) -> None:
