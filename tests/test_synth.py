@@ -557,9 +557,14 @@ def _sagemaker_training(stack: Stack, train: dict[str, Any], size: dict[str, Any
     assert on_anything <= documented
     # Its own files: the job's output and checkpoints, and the hosts' trials only with hosts.
     own_files = sorted(
-        json.dumps(statement["Resource"]).split("/training_jobs/")[1].split('"')[0]
+        text.split("/training_jobs/")[1].split('"')[0]
         for statement in statements("TrainingJobRole")
-        if "/training_jobs/" in json.dumps(statement["Resource"])
+        for resource in (
+            statement["Resource"]
+            if isinstance(statement["Resource"], list)
+            else [statement["Resource"]]
+        )
+        if "/training_jobs/" in (text := json.dumps(resource))
     )
     trials = ["*/trials/*"] if size["instance_count"] > 1 else []
     assert own_files == sorted(["output/*", "checkpoints/*", *trials])
