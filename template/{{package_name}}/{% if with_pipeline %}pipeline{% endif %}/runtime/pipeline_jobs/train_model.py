@@ -14,6 +14,10 @@ It runs two ways, both through ``train``:
 
       RUN_ID=... [MANIFEST_KEY=...] [DATASET_DATE=...] python -m pipeline_jobs.train_model
 
+  A SageMaker job of several instances (/opt/ml/input/config/resourceconfig.json lists its
+  hosts) shares the search among them, see hosts.py: the first host waits for the others'
+  trials up to TRIALS_WAIT_SECONDS (default 3600) and alone writes the model and the result.
+
 Both write the result to training_results/<run_id>.json in the data bucket; the Lambda
 function also returns it:
 

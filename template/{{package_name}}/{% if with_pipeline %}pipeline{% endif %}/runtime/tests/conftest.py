@@ -42,6 +42,7 @@ OPTIONAL_SETTINGS = (
     "RUN_ID",
     "MANIFEST_KEY",
     "DATASET_DATE",
+    "TRIALS_WAIT_SECONDS",
     "AWS_LAMBDA_FUNCTION_NAME",
     # A developer's own AWS setup must not send the tests anywhere but moto.
     "AWS_PROFILE",
