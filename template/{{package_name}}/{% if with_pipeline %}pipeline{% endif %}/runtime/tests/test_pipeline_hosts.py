@@ -14,8 +14,8 @@ HOSTS = ["algo-1", "algo-2"]
 
 @pytest.fixture
 def search(job_env):
-    """A small search on iris: five trials of the logistic regression, two folds each."""
-    job_env.setenv("SEARCH_TRIALS", "5")
+    """A small search on iris: the logistic regression's seven values of C, two folds each."""
+    job_env.setenv("SEARCH_TRIALS", "7")
     job_env.setenv("SEARCH_FOLDS", "2")
     return job_env
 
@@ -45,8 +45,13 @@ def test_two_hosts_train_the_model_a_single_host_search_would(
 
     result = lake.read_json("training_results/two-hosts.json")
     trials = json.loads(result["trials"])
-    assert [trial["trial"] for trial in trials] == [0, 1, 2, 3, 4]
+    assert [trial["trial"] for trial in trials] == list(range(7))
     assert without_timing(trials) == without_timing(json.loads(single["trials"]))
+    # The best score is tied between the hosts' candidates; the first of them, the second
+    # host's, wins, as in the single-host search.
+    best = [(trial["trial"], trial["parameters"]["C"]) for trial in trials if trial["rank"] == 1]
+    assert len(best) > 1 and best[0][0] % 2 == 1
+    assert json.loads(result["parameters"])["C"] == best[0][1]
     assert result["parameters"] == single["parameters"]
     assert result["metrics"] == single["metrics"]
     assert lake.keys(lake.data_bucket, "training_jobs/two-hosts/") == [
@@ -62,7 +67,7 @@ def test_a_host_other_than_the_first_writes_its_trials_and_no_model(
     assert run_as("algo-2", search, tmp_path, "shared") == 0
 
     share = lake.read_json("training_jobs/shared/trials/algo-2.json")
-    assert [trial["trial"] for trial in share] == [1, 3]
+    assert [trial["trial"] for trial in share] == [1, 3, 5]
     assert lake.keys(lake.data_bucket, "models/") == []
     assert lake.keys(lake.data_bucket, "training_results/") == []
 
