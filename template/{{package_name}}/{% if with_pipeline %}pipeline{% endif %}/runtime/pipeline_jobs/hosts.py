@@ -32,9 +32,6 @@ from pipeline_jobs.errors import ConfigurationError, HostsTimeoutError
 RESOURCE_CONFIG = Path("/opt/ml/input/config/resourceconfig.json")
 # How often the leader looks for the other hosts' trials.
 POLL_SECONDS = 10.0
-# How long the leader waits for them when TRIALS_WAIT_SECONDS is unset (the stack sets it
-# from the job's max_runtime_minutes, so that the wait ends before SageMaker stops the job).
-DEFAULT_WAIT_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -70,7 +67,7 @@ SINGLE = Hosts()
 def read_hosts(
     path: Path = RESOURCE_CONFIG,
     *,
-    wait_seconds: float = DEFAULT_WAIT_SECONDS,
+    wait_seconds: float,
     poll_seconds: float = POLL_SECONDS,
 ) -> Hosts:
     """The job's hosts from SageMaker's resource config; one host where there is none. The

@@ -30,6 +30,9 @@ Every job reads the same variables, so one ``Settings`` object describes them al
     DRIFT_PSI_THRESHOLD   optional  a feature whose PSI against the previous run is above it
                                     drifted; default 0.2
     LOCK_SECONDS          optional  how long a run may hold the pipeline; default 86400
+    TRIALS_WAIT_SECONDS   optional  how long a SageMaker job's first host waits for the other
+                                    hosts' trials (hosts.py); default 3600. The stack sets it
+                                    from max_runtime_minutes, so that the wait ends first.
     METRIC_NAMESPACE      optional  CloudWatch namespace of the drift metric (with ENVIRONMENT)
     DRIFT_METRIC_NAME     optional  the drift metric's name; default DriftDetected
     ENVIRONMENT           optional  the environment's name, the drift metric's dimension
@@ -117,6 +120,7 @@ class Settings:
     drift_blocks_promotion: bool = False
     drift_psi_threshold: float = PSI_DRIFT_THRESHOLD
     lock_seconds: int = 86400
+    trials_wait_seconds: float = 3600.0
     metric_namespace: str | None = None
     drift_metric_name: str = "DriftDetected"
     environment: str | None = None
@@ -188,6 +192,9 @@ class Settings:
                 "DRIFT_PSI_THRESHOLD", optional("DRIFT_PSI_THRESHOLD"), PSI_DRIFT_THRESHOLD, float
             ),
             lock_seconds=_parse_number("LOCK_SECONDS", optional("LOCK_SECONDS"), 86400, int),
+            trials_wait_seconds=_parse_number(
+                "TRIALS_WAIT_SECONDS", optional("TRIALS_WAIT_SECONDS"), 3600.0, float
+            ),
             metric_namespace=optional("METRIC_NAMESPACE"),
             drift_metric_name=optional("DRIFT_METRIC_NAME") or "DriftDetected",
             environment=optional("ENVIRONMENT"),

@@ -696,16 +696,12 @@ def main(
             raise ConfigurationError(f"unexpected arguments {list(argv)}: give none, or train")
         request = TrainingRequest.from_env(env)
         logger.append_keys(run_id=request.run_id)
-        wait = env.get("TRIALS_WAIT_SECONDS") or str(hosts.DEFAULT_WAIT_SECONDS)
-        try:
-            wait_seconds = float(wait)
-        except ValueError:
-            raise ConfigurationError(f"TRIALS_WAIT_SECONDS must be seconds, got {wait!r}") from None
+        settings = Settings.from_env(env)
         job_hosts = hosts.read_hosts(
-            resource_config, wait_seconds=wait_seconds, poll_seconds=poll_seconds
+            resource_config, wait_seconds=settings.trials_wait_seconds, poll_seconds=poll_seconds
         )
         logger.append_keys(host=job_hosts.current)
-        train(request, Settings.from_env(env), aws.client("s3"), job_hosts)
+        train(request, settings, aws.client("s3"), job_hosts)
     except PipelineError as error:
         logger.error(
             "training failed", extra={"error_type": type(error).__name__, "error": str(error)}
