@@ -40,13 +40,13 @@ SAGEMAKER_VPC_ACTIONS = [
     "ec2:DescribeSubnets",
     "ec2:DescribeSecurityGroups",
 ]
-# The job's name is <prefix>-<MD5 of the run id, 32 hex digits>: SageMaker takes 63 letters,
-# digits and '-' at most, a run id up to 128 characters with '.' and '_' as well. The
-# policies name the jobs as exactly that: the prefix and 32 characters.
 SAGEMAKER_ENI_PERMISSIONS = [
     "ec2:CreateNetworkInterfacePermission",
     "ec2:DeleteNetworkInterfacePermission",
 ]
+# The job's name is <prefix>-<MD5 of the run id, 32 hex digits>: SageMaker takes 63 letters,
+# digits and '-' at most, a run id up to 128 characters with '.' and '_' as well. The
+# policies name the jobs as exactly that: the prefix and 32 characters.
 JOB_PREFIX_MAX = 63 - 1 - 32
 RUN_HASH = "?" * 32
 
