@@ -21,6 +21,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import copier
@@ -159,6 +160,13 @@ def _importable(project_dir: Path, package_name: str) -> Iterator[None]:
     finally:
         sys.path.remove(str(project_dir))
         _purge_modules(package_name)
+
+
+def project_module(project_dir: Path, package_name: str, module: str) -> ModuleType:
+    """A module of a rendered project's package (e.g. "cost"), imported from its files; its
+    package is forgotten afterwards, as another project may have one of the same name."""
+    with _importable(project_dir, package_name):
+        return importlib.import_module(f"{package_name}.{module}")
 
 
 def project_settings(project_dir: Path, package_name: str) -> dict[str, dict[str, Any]]:

@@ -5,37 +5,24 @@ shows the command's figures."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 import yaml
 
 from conftest import MATRIX, Rendered
-from matrix import TEMPLATE_ROOT, SynthReport
+from matrix import TEMPLATE_ROOT, SynthReport, project_module
 
 PRICES = yaml.safe_load((TEMPLATE_ROOT / "includes" / "prices.yml").read_text())["prices"]
 TABLE = PRICES["default"]
 
 
-def cost_module(variant: Rendered) -> ModuleType:
-    """The rendered project's cost package, loaded from its files."""
-    path = variant.package_dir / "cost" / "__init__.py"
-    spec = importlib.util.spec_from_file_location(f"cost_of_{variant.name}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
 def environment_totals(variant: Rendered, report: SynthReport) -> dict[str, float]:
     assert report.outdir is not None
-    module = cost_module(variant)
+    module = project_module(variant.project_dir, variant.answers["package_name"], "cost")
     totals = module.totals(module.estimate(Path(report.outdir)))
     slug = variant.answers["project_slug"]
     return {stage.removeprefix(f"{slug}-"): total for stage, total in totals.items()}

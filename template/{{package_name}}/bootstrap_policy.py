@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from .cloud_assembly import read_stacks
 from .constants import PROJECT_SLUG, bootstrap_qualifier, iam_path, stage_name
 
 # The IAM actions CloudFormation needs for the resources of a service, by the prefix of their
@@ -140,16 +141,11 @@ def actions_for(resource_type: str) -> list[str]:
 
 def resource_types(cloud_assembly: Path, environment: str) -> set[str]:
     """The resource types of every stack of ``environment`` in a synthesized cloud assembly."""
-    assembly = cloud_assembly / f"assembly-{stage_name(environment)}"
-    manifest = json.loads((assembly / "manifest.json").read_text(encoding="utf-8"))
-    types = set()
-    for artifact in manifest["artifacts"].values():
-        if artifact["type"] != "aws:cloudformation:stack":
-            continue
-        template_file = assembly / artifact["properties"]["templateFile"]
-        template = json.loads(template_file.read_text(encoding="utf-8"))
-        types |= {resource["Type"] for resource in template.get("Resources", {}).values()}
-    return types
+    return {
+        resource["Type"]
+        for stack in read_stacks(cloud_assembly, stage_name(environment))
+        for resource in stack.template.get("Resources", {}).values()
+    }
 
 
 def execution_policy(environment: str, types: Iterable[str]) -> dict[str, Any]:

@@ -20,6 +20,8 @@ from typing import Any
 
 import yaml
 
+from ..cloud_assembly import read_stacks
+
 PRICES_FILE = Path(__file__).resolve().parent / "prices.yml"
 # What each counted item is called in a printed table, by its key in prices.yml.
 ITEMS = {
@@ -43,16 +45,6 @@ ITEMS = {
 
 
 @dataclass(frozen=True)
-class StackTemplate:
-    """One synthesized stack: its environment (stage), component and region."""
-
-    environment: str
-    component: str
-    region: str
-    template: dict[str, Any]
-
-
-@dataclass(frozen=True)
 class Line:
     """One priced item of one stack."""
 
@@ -65,27 +57,6 @@ class Line:
 
 def load_prices(path: Path = PRICES_FILE) -> dict[str, Any]:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
-
-
-def read_assembly(cdk_out: Path) -> list[StackTemplate]:
-    """Every stack of a cloud assembly (cdk.out), with its stage's name and its region."""
-    stacks = []
-    for manifest_path in sorted(cdk_out.glob("assembly-*/manifest.json")):
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        for artifact in manifest.get("artifacts", {}).values():
-            if artifact["type"] != "aws:cloudformation:stack":
-                continue
-            stage, _, component = artifact["displayName"].rpartition("/")
-            template_file = manifest_path.parent / artifact["properties"]["templateFile"]
-            stacks.append(
-                StackTemplate(
-                    environment=stage,
-                    component=component,
-                    region=artifact["environment"].rsplit("/", 1)[1],
-                    template=json.loads(template_file.read_text(encoding="utf-8")),
-                )
-            )
-    return stacks
 
 
 def _number(value: Any, default: float = 0) -> float:
@@ -178,13 +149,13 @@ def estimate(cdk_out: Path, prices: dict[str, Any] | None = None) -> list[Line]:
     prices = prices or load_prices()
     return [
         Line(
-            environment=stack.environment,
+            environment=stack.stage,
             component=stack.component,
             item=item,
             quantity=quantity,
             monthly=monthly(prices, stack.region, item, quantity),
         )
-        for stack in read_assembly(cdk_out)
+        for stack in read_stacks(cdk_out)
         for item, quantity in sorted(count(stack.template).items())
     ]
 

@@ -15,7 +15,8 @@ import sys
 from itertools import groupby
 from pathlib import Path
 
-from . import ITEMS, estimate, load_prices, read_assembly, totals
+from ..cloud_assembly import read_stacks
+from . import ITEMS, estimate, load_prices, totals
 
 
 def _label(item: str) -> str:
@@ -37,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     prices = load_prices()
-    regions = {stack.region for stack in read_assembly(arguments.cdk_out)}
+    regions = {stack.region for stack in read_stacks(arguments.cdk_out)}
     for region in sorted(regions - set(prices["regions"])):
         print(f"{region} is not in prices.yml: priced as {prices['fallback_region']}.")
     lines = estimate(arguments.cdk_out, prices)
