@@ -4,7 +4,7 @@ The defaults project's suite runs in the update scenario (tests/test_update.py).
 here is a project whose own tests take another shape, chosen because a whole suite costs
 20 - 40 s of the template's CI (a render, `uv sync`, a synth with cdk-nag, the tests):
 - frontend_without_pipeline: an account per environment, so one ci-access stage per
-  account; pt-BR; the pci-dss pack; no pipeline.
+  account; pt-BR; a compliance pack; no pipeline.
 """
 
 from __future__ import annotations
