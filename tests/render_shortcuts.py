@@ -1,16 +1,18 @@
 """How the variant matrix renders its variants quickly, each shortcut with why it is safe.
 
 copier renders a template for one project at a time; the matrix renders the same template
-for every variant, in one process per core. Three shortcuts keep copier's output while
+for every variant, in one process per core. Five shortcuts keep copier's output while
 leaving out work that is the same for every render or does nothing for a matrix variant: one
-plain copy of the template instead of a git clone per render, Jinja compiled once per
-source, and no git call per written file. tests/test_render.py holds the result to a plain
-`copier copy`, file by file (docs/performance.md has the figures).
+plain copy of the template instead of a git clone per render, copier.yml read once, Jinja
+compiled once per source, the answers file's name rendered once per render, and no git call
+per written file. tests/test_render.py holds the result to a plain `copier copy`, file by
+file (docs/performance.md has the figures).
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import shutil
 import subprocess
 import weakref
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import copier._main as copier_main
+import copier._template as copier_template
 import jinja2
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
@@ -49,13 +52,55 @@ def shortcuts() -> Iterator[None]:
     the matrix with copier do)."""
     original_compile = jinja2.Environment.compile
     original_git_check = copier_main.is_git_available
+    original_config = copier_template.load_template_config
+    original_answers_relpath = copier_main.Worker.answers_relpath
     jinja2.Environment.compile = _shared_compile(original_compile)  # type: ignore[method-assign]
     copier_main.is_git_available = _no_git_index_sync
+    copier_template.load_template_config = _shared_config(original_config)
+    copier_main.Worker.answers_relpath = _answers_relpath_once(original_answers_relpath)  # type: ignore[method-assign]
     try:
         yield
     finally:
         jinja2.Environment.compile = original_compile  # type: ignore[method-assign]
         copier_main.is_git_available = original_git_check
+        copier_template.load_template_config = original_config
+        copier_main.Worker.answers_relpath = original_answers_relpath  # type: ignore[method-assign]
+
+
+def _shared_config(original: Callable[..., Any]) -> Callable[..., Any]:
+    """Read copier.yml (with the files it includes) once, however many renders ask for it.
+
+    copier parses it for every render with PyYAML's pure-Python loader, since its `!include`
+    needs a loader of its own: 0.16 s a render, the same result for every variant of one
+    template. Each render gets its own copy, as copier may change what it is given.
+    """
+    loaded: dict[tuple[Path, bool], Any] = {}
+
+    def shared_config(conf_path: Path, quiet: bool = False) -> Any:
+        key = (Path(conf_path).resolve(), quiet)
+        if key not in loaded:
+            loaded[key] = original(conf_path, quiet)
+        return copy.deepcopy(loaded[key])
+
+    return shared_config
+
+
+def _answers_relpath_once(original: property) -> property:
+    """The answers file's path, rendered once per render rather than once per path part.
+
+    copier renders the answers file's name (a Jinja string) with the whole render context
+    again for every part of every path it writes, to tell whether the part is that file:
+    about 570 times a render, a fifth of it. copier.yml's `_answers_file` is a plain name
+    (`.copier-answers.yml`), the same whenever it is rendered.
+    """
+    cache = "_render_shortcuts_answers_relpath"
+
+    def answers_relpath(worker: Any) -> Any:
+        if cache not in worker.__dict__:
+            worker.__dict__[cache] = original.fget(worker)  # type: ignore[misc]
+        return worker.__dict__[cache]
+
+    return property(answers_relpath)
 
 
 def _shared_compile(original: Callable[..., Any]) -> Callable[..., Any]:

@@ -109,8 +109,8 @@ def test_the_matrix_renders_what_copier_copy_renders(
     rendered_variants: dict[str, Rendered], tmp_path: Path
 ) -> None:
     """The matrix renders from a plain copy of the template, without the post-copy task or
-    copier's git calls, and shares compiled Jinja between renders (tests/matrix.py): the files
-    and their modes must be the same."""
+    copier's git calls, and shares copier.yml and compiled Jinja between renders
+    (tests/render_shortcuts.py): the files and their modes must be the same."""
     variant = rendered_variants["all_on"]
     reference = tmp_path / "all_on"
     render(load_variants()["supported"]["all_on"], reference)
