@@ -56,7 +56,10 @@ def settle(choices: dict[str, list[Any]]) -> list[dict[str, Any]]:
             settled.append(values)
             return
         name, spec = questions[index]
-        answers = choices.get(name, [_render(spec.get("default"), context, spec["type"])])
+        if name in choices:
+            answers = choices[name]
+        else:
+            answers = [_render(spec.get("default"), context, spec["type"])]
         for answer in answers:
             here = {**context, name: answer}
             asked = _render(spec.get("when", True), here, "bool")
