@@ -158,11 +158,11 @@ def sagemaker_training_step(
         subnet_type=network.subnets.subnet_type,
         subnet_group_name=network.subnets.subnet_group_name,
     ).subnet_ids
-    stopping: dict[str, int] = {"MaxRuntimeInSeconds": size.max_runtime_minutes * 60}
+    runtime = size.max_runtime_minutes * 60
+    stopping: dict[str, int] = {"MaxRuntimeInSeconds": runtime}
     if size.instance_count > 1:
         # The first host gives up on the others' trials by then, keeping the rest of the run
         # (a tenth, at least a minute) for the refit, the model and the failure reason.
-        runtime = size.max_runtime_minutes * 60
         job_environment["TRIALS_WAIT_SECONDS"] = str(max(runtime - max(60, runtime // 10), 0))
     if size.spot:
         stopping["MaxWaitTimeInSeconds"] = size.max_wait_minutes * 60
